@@ -1,0 +1,79 @@
+"""Roles and permissions, enforced for every endpoint in one place (fail closed)."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # The inspector's account: reads everything, changes nothing.
+    "viewer": frozenset({"view"}),
+    "labtech": frozenset({"view", "enter_results"}),
+    # The environmental manager keeps the permits and is the only one who signs reports.
+    "manager": frozenset({"view", "enter_results", "manage_permits", "manage_compliance", "sign_reports"}),
+    # Runs the installation: accounts, plus setting up permits; never signs a report.
+    "admin": frozenset({"view", "manage_permits", "administer"}),
+}
+
+# Endpoints anyone may reach without a session.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.accept_invite", "static"})
+
+# Every other endpoint must be listed here; an unlisted one answers 403 to everybody, and a test
+# walks the URL map so that a new view cannot ship without a rule.
+ENDPOINT_PERMISSIONS: dict[str, str] = {
+    "auth.logout": "view",
+    "auth.profile": "view",
+    "auth.change_password": "view",
+    "auth.create_api_token": "view",
+    "auth.revoke_api_token": "view",
+    "dashboard.index": "view",
+    "permits.index": "view",
+    "permits.detail": "view",
+    "permits.source": "view",
+    "permits.upload": "manage_permits",
+    "admin.users": "administer",
+    "admin.invite_user": "administer",
+    "admin.change_role": "administer",
+    "admin.set_active": "administer",
+    "admin.audit_trail": "view",
+}
+
+
+def can(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def can_manage_permits(user) -> bool:
+    return can(user, "manage_permits")
+
+
+def can_administer(user) -> bool:
+    return can(user, "administer")
+
+
+def required_permission(endpoint: str) -> str | None:
+    """The permission an endpoint needs; None for public ones. Unknown endpoints need the impossible."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return ENDPOINT_PERMISSIONS.get(endpoint, "__unlisted__")
+
+
+def enforce_access():
+    """before_request hook: a session for everything but the login page, then the role rule."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let Flask answer 404/405
+        return None
+    permission = required_permission(endpoint)
+    if permission is None:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not can(current_user, permission):
+        abort(403)
+    return None
+
+
+def register_authz(app) -> None:
+    app.before_request(enforce_access)
+    app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)

@@ -1,0 +1,126 @@
+"""Views of the auth blueprint."""
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.blueprints.auth import bp
+from app.blueprints.auth.forms import ActionForm, ChangePasswordForm, LoginForm, SetPasswordForm
+from app.extensions import db
+from app.services.users import (AccountError, Throttle, accept_invitation, authenticate,
+                                change_password, issue_api_token, revoke_api_token)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: an absolute or scheme-relative URL would make login an open redirect."""
+    if not target:
+        return url_for("dashboard.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("dashboard.index")
+    return target
+
+
+def _throttle() -> Throttle:
+    config = current_app.config
+    return Throttle(config["OUTFALL_LOGIN_MAX_FAILURES"], config["OUTFALL_LOGIN_MAX_FAILURES_PER_IP"],
+                    timedelta(minutes=config["OUTFALL_LOGIN_WINDOW_MINUTES"]))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(db.session, email=form.email.data, password=form.password.data,
+                                remote_addr=request.remote_addr or "unknown", throttle=_throttle())
+        except AccountError as error:
+            db.session.commit()
+            flash(str(error), "error")
+            return render_template("auth/login.html", form=form), 429
+        db.session.commit()
+        if user is None:
+            flash("E-mail or password is wrong, or the account is inactive.", "error")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/profile")
+def profile():
+    return render_template("auth/profile.html", password_form=ChangePasswordForm(), action_form=ActionForm(),
+                           new_token=None)
+
+
+def change_password_view():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, current_user, current=form.current.data, new=form.password.data)
+        except AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the generation moved on; keep this session, end the others
+            flash("Password changed. Other sessions were signed out.", "success")
+            return redirect(url_for("auth.profile"))
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            flash(message, "error")
+    return render_template("auth/profile.html", password_form=form, action_form=ActionForm(), new_token=None), 400
+
+
+bp.add_url_rule("/profile/password", endpoint="change_password", view_func=change_password_view,
+                methods=["POST"])
+
+
+@bp.post("/profile/api-token")
+def create_api_token():
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("auth.profile"))
+    token = issue_api_token(db.session, current_user)
+    db.session.commit()
+    return render_template("auth/profile.html", password_form=ChangePasswordForm(), action_form=ActionForm(),
+                           new_token=token)
+
+
+def revoke_api_token_view():
+    if ActionForm().validate_on_submit():
+        revoke_api_token(db.session, current_user)
+        db.session.commit()
+        flash("API token revoked.", "success")
+    return redirect(url_for("auth.profile"))
+
+
+bp.add_url_rule("/profile/api-token/revoke", endpoint="revoke_api_token", view_func=revoke_api_token_view,
+                methods=["POST"])
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation(db.session, token, form.password.data,
+                                     secret_key=current_app.config["SECRET_KEY"],
+                                     max_age=timedelta(hours=current_app.config["OUTFALL_INVITE_MAX_AGE_HOURS"]))
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("auth/accept_invite.html", form=form), 400
+        db.session.commit()
+        flash(f"Password set for {user.email}. Sign in with it now.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/accept_invite.html", form=form)

@@ -1,0 +1,61 @@
+"""Safe default configuration; instance/config.py and OUTFALL_* environment variables override it."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+class Config:
+    # No secret here on purpose: the factory generates one into the instance folder (DESIGN rule 4).
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default filled in by the factory from the instance path
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Production sits behind HTTPS; the loopback demo launcher turns this off for plain http.
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # A permit JSON or a lab export is small; anything bigger is refused before it is parsed.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    OUTFALL_LOGIN_MAX_FAILURES = 5           # per account within the window
+    OUTFALL_LOGIN_MAX_FAILURES_PER_IP = 20   # per client address within the window
+    OUTFALL_LOGIN_WINDOW_MINUTES = 15
+    OUTFALL_INVITE_MAX_AGE_HOURS = 72
+    OUTFALL_SMTP_HOST: str | None = None
+    OUTFALL_SMTP_PORT = 25
+    OUTFALL_SMTP_USER: str | None = None
+    OUTFALL_SMTP_PASSWORD: str | None = None
+    OUTFALL_SMTP_STARTTLS = False
+    OUTFALL_MAIL_FROM = "outfall@localhost"
+    OUTFALL_BASE_URL = "http://127.0.0.1:5000"
+    OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS = 3600
+
+
+_BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
+_INT_SETTINGS = {"OUTFALL_SMTP_PORT", "OUTFALL_LOGIN_MAX_FAILURES", "OUTFALL_LOGIN_MAX_FAILURES_PER_IP",
+                 "OUTFALL_LOGIN_WINDOW_MINUTES", "OUTFALL_INVITE_MAX_AGE_HOURS",
+                 "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS"}
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """The OUTFALL_* variables (and DATABASE_URL) as typed settings; the environment wins over files."""
+    environ = dict(os.environ if environ is None else environ)
+    settings: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith("OUTFALL_") or key == "OUTFALL_INSTANCE_PATH":
+            continue
+        if key in _BOOL_SETTINGS:
+            settings[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif key in _INT_SETTINGS:
+            settings[key] = int(raw)
+        else:
+            settings[key] = raw
+    if environ.get("OUTFALL_SECRET_KEY"):
+        settings["SECRET_KEY"] = environ["OUTFALL_SECRET_KEY"]
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    return settings

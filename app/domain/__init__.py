@@ -1,0 +1,1 @@
+"""Pure domain logic: calculations, periods, deadlines, rule packs. No Flask, no SQLAlchemy."""

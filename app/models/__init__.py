@@ -1,0 +1,11 @@
+"""All mapped classes, imported here so that metadata and relationships are complete."""
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.facility import Facility
+from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
+from app.models.user import ROLES, LoginFailure, User
+
+__all__ = [
+    "AuditEntry", "Base", "Facility", "LimitColumn", "LoginFailure", "MonitoredParameter", "Outfall",
+    "Permit", "PermitVersion", "ROLES", "User",
+]

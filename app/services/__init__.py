@@ -1,0 +1,1 @@
+"""Use cases over the database: each takes a session and ids, flushes, and never commits."""

@@ -1,0 +1,139 @@
+"""Writes the audit trail in the same transaction as every change to a compliance record."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, inspect, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.domain.audit_chain import GENESIS_HASH, BrokenLink, entry_hash, first_broken_link
+from app.models.audit import AuditEntry
+from app.models.audited import json_value
+from app.models.base import utcnow
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
+_AUDIT_CHAIN_LOCK = 0x0A0D17
+
+
+class ComplianceRecordDeletion(RuntimeError):
+    """Raised when code tries to delete a compliance record: corrections are new revisions."""
+
+
+@contextmanager
+def audit_context(session: Session, *, actor_id: int | None = None, actor_label: str | None = None,
+                  reason: str | None = None) -> Iterator[None]:
+    """Attribute the changes flushed inside the block to this actor, with this reason."""
+    saved = {k: session.info.get(k) for k in ("audit_actor_id", "audit_actor_label", "audit_reason")}
+    session.info["audit_actor_id"] = actor_id if actor_id is not None else saved["audit_actor_id"]
+    session.info["audit_actor_label"] = actor_label or saved["audit_actor_label"]
+    session.info["audit_reason"] = reason
+    try:
+        yield
+    finally:
+        session.info.update(saved)
+
+
+def set_actor(session: Session, actor_id: int | None, actor_label: str | None) -> None:
+    session.info["audit_actor_id"] = actor_id
+    session.info["audit_actor_label"] = actor_label
+
+
+def _snapshot_before(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    before = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in obj.__audit_exclude__:
+            continue
+        history = state.attrs[attr.key].history
+        value = history.deleted[0] if history.deleted else getattr(obj, attr.key)
+        before[attr.key] = json_value(value)
+    return before
+
+
+def _append(session: Session, rows: list[dict[str, Any]]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_CHAIN_LOCK})
+    tail = connection.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (tail.seq, tail.hash) if tail else (0, GENESIS_HASH)
+    for row in rows:
+        seq += 1
+        row.update(seq=seq, prev_hash=prev_hash)
+        row["hash"] = prev_hash = entry_hash(row)
+    connection.execute(insert(AuditEntry), rows)
+
+
+def _base_row(session: Session, entity: str, entity_id: str, action: str,
+              before: dict | None, after: dict | None, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "actor_id": session.info.get("audit_actor_id"),
+        "actor_label": session.info.get("audit_actor_label") or "system",
+        "entity": entity, "entity_id": entity_id, "action": action,
+        "before": before, "after": after,
+        "reason": reason if reason is not None else session.info.get("audit_reason"),
+    }
+
+
+def record_event(session: Session, *, entity: str, entity_id: str | int, action: str,
+                 before: dict | None = None, after: dict | None = None, reason: str | None = None) -> None:
+    """An explicit audit entry for something that is not a row change (a sign-in, a lock-out)."""
+    session.flush()
+    _append(session, [_base_row(session, entity, str(entity_id), action, before, after, reason)])
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_deletion(session: Session, flush_context, instances) -> None:
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            raise ComplianceRecordDeletion(
+                f"{type(obj).__name__} {getattr(obj, 'id', '')} is a compliance record and cannot be "
+                "deleted; record a correction or withdrawal instead"
+            )
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_changes(session: Session, flush_context) -> None:
+    # History is still intact in after_flush, so the before-image can be rebuilt here.
+    rows = []
+    for obj in list(session.new):
+        if getattr(obj, "__audited__", False):
+            rows.append(_base_row(session, type(obj).__tablename__, str(obj.id), "create",
+                                  None, obj.audit_snapshot()))
+    for obj in list(session.dirty):
+        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+            before, after = _snapshot_before(obj), obj.audit_snapshot()
+            if before != after:
+                rows.append(_base_row(session, type(obj).__tablename__, str(obj.id), "update",
+                                      before, after))
+    if rows:
+        _append(session, rows)
+
+
+def verify_audit_trail(session: Session) -> tuple[int, BrokenLink | None]:
+    """(entries checked, first broken link or None), reading the chain in seq order."""
+    columns = [getattr(AuditEntry, name) for name in
+               ("id", "seq", "at", "actor_id", "actor_label", "entity", "entity_id", "action",
+                "before", "after", "reason", "prev_hash", "hash")]
+    count = 0
+
+    def entries():
+        nonlocal count
+        # yield_per streams through a server-side cursor on PostgreSQL; it must be closed even when
+        # the check stops at the first broken link, or the cursor outlives the command.
+        with session.execute(select(*columns).order_by(AuditEntry.seq)
+                             .execution_options(yield_per=1000)) as result:
+            for row in result:
+                count += 1
+                yield row._asdict()
+
+    rows = entries()
+    try:
+        broken = first_broken_link(rows)
+    finally:
+        rows.close()
+    return count, broken

@@ -1,0 +1,68 @@
+"""Read models of the permits for the dashboard and the permit pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.permit_terms import (VersionTerm, facility_today, renewal_application_due,
+                                     version_applying_on, version_status)
+from app.models.permit import Permit, PermitVersion
+
+
+@dataclass(frozen=True)
+class PermitSummary:
+    permit: Permit
+    today: date
+    applying: PermitVersion | None
+    latest: PermitVersion
+    renewal_due: date
+    days_to_renewal_due: int
+    days_to_expiry: int
+
+
+def terms_of(permit: Permit) -> list[VersionTerm]:
+    return [VersionTerm(v.version, v.effective, v.expires) for v in permit.versions]
+
+
+def summarise(permit: Permit, now: datetime) -> PermitSummary:
+    today = facility_today(permit.facility.timezone, now)
+    applying_term = version_applying_on(terms_of(permit), today)
+    by_number = {v.version: v for v in permit.versions}
+    latest = permit.latest_version
+    # The renewal clock runs on the newest terms the facility holds.
+    renewal_due = renewal_application_due(latest.expires, latest.renewal_application_days)
+    return PermitSummary(
+        permit=permit, today=today,
+        applying=by_number[applying_term.version] if applying_term else None,
+        latest=latest, renewal_due=renewal_due,
+        days_to_renewal_due=(renewal_due - today).days,
+        days_to_expiry=(latest.expires - today).days,
+    )
+
+
+def permit_overview(session: Session, now: datetime) -> list[PermitSummary]:
+    permits = session.scalars(
+        select(Permit).options(selectinload(Permit.versions), selectinload(Permit.facility))
+        .order_by(Permit.number)
+    ).all()
+    return [summarise(p, now) for p in permits if p.versions]
+
+
+def statuses(permit: Permit, today: date) -> dict[int, str]:
+    terms = terms_of(permit)
+    return {v.version: version_status(terms, v.version, today) for v in permit.versions}
+
+
+def permit_by_number(session: Session, number: str) -> Permit | None:
+    return session.scalar(select(Permit).where(Permit.number == number))
+
+
+def version_detail(session: Session, permit: Permit, version: int) -> PermitVersion | None:
+    return session.scalar(
+        select(PermitVersion)
+        .where(PermitVersion.permit_id == permit.id, PermitVersion.version == version)
+        .options(selectinload(PermitVersion.outfalls))
+    )

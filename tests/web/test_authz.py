@@ -1,0 +1,78 @@
+"""Every endpoint has a rule, and the rule holds for every role (the URL map is walked)."""
+from __future__ import annotations
+
+import pytest
+
+from app.authz import ENDPOINT_PERMISSIONS, PUBLIC_ENDPOINTS, ROLE_PERMISSIONS
+from tests.factories import permit_document
+
+ROLES = ("admin", "manager", "labtech", "viewer")
+
+
+def _endpoints(app):
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()} - {"static"})
+
+
+def test_every_endpoint_has_an_access_rule(app):
+    unlisted = [e for e in _endpoints(app) if e not in PUBLIC_ENDPOINTS and e not in ENDPOINT_PERMISSIONS]
+    assert unlisted == [], f"add these endpoints to app/authz.py ENDPOINT_PERMISSIONS: {unlisted}"
+
+
+def test_the_rule_table_names_only_real_endpoints(app):
+    assert set(ENDPOINT_PERMISSIONS) <= set(_endpoints(app))
+
+
+@pytest.fixture
+def url_args(db):
+    """Values for every URL variable the app uses, backed by real rows."""
+    from app.services.permits import import_permit_definition
+    from tests.factories import create_test_user
+
+    import_permit_definition(db.session, permit_document("npdes"))
+    target = create_test_user(db.session, role="viewer", email="target@test.example")
+    db.session.commit()
+    return {"number": "CT0000001", "version": 1, "user_id": target.id, "active": 1, "token": "x"}
+
+
+def _requests(app, url_args):
+    from flask import url_for
+
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            url = url_for(rule.endpoint, **{arg: url_args[arg] for arg in rule.arguments})
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, url
+
+
+def test_anonymous_requests_are_sent_to_login(app, client, url_args):
+    for endpoint, method, url in _requests(app, url_args):
+        response = client.open(url, method=method)
+        if endpoint in PUBLIC_ENDPOINTS:
+            assert response.status_code != 403, (endpoint, method)
+            continue
+        assert response.status_code == 302, (endpoint, method, response.status_code)
+        assert "/auth/login" in response.headers["Location"], (endpoint, method)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_permissions_allow(app, client, login_as, url_args, role):
+    login_as(role)
+    for endpoint, method, url in _requests(app, url_args):
+        if endpoint in PUBLIC_ENDPOINTS or endpoint == "auth.logout":
+            continue
+        response = client.open(url, method=method, data={})
+        allowed = ENDPOINT_PERMISSIONS[endpoint] in ROLE_PERMISSIONS[role]
+        if allowed:
+            assert response.status_code != 403, (role, endpoint, method)
+            assert response.status_code < 500, (role, endpoint, method, response.status_code)
+        else:
+            assert response.status_code == 403, (role, endpoint, method, response.status_code)
+
+
+def test_viewer_cannot_change_anything():
+    # The inspector's account is read-only by construction, not by page-by-page care.
+    assert ROLE_PERMISSIONS["viewer"] == frozenset({"view"})
+    writes = [e for e, p in ENDPOINT_PERMISSIONS.items() if p != "view"]
+    assert writes, "there must be write endpoints for this test to mean anything"
