@@ -1,11 +1,14 @@
 """All mapped classes, imported here so that metadata and relationships are complete."""
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.compliance import Exceedance, NoncomplianceEvent, NotificationObligation
 from app.models.facility import Facility
+from app.models.monitoring import Result, ResultRevision
 from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.user import ROLES, LoginFailure, User
 
 __all__ = [
-    "AuditEntry", "Base", "Facility", "LimitColumn", "LoginFailure", "MonitoredParameter", "Outfall",
-    "Permit", "PermitVersion", "ROLES", "User",
+    "AuditEntry", "Base", "Exceedance", "Facility", "LimitColumn", "LoginFailure", "MonitoredParameter",
+    "NoncomplianceEvent", "NotificationObligation", "Outfall", "Permit", "PermitVersion", "ROLES", "Result",
+    "ResultRevision", "User",
 ]

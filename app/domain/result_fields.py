@@ -1,0 +1,140 @@
+"""The fields of one lab result (CONTRACTS.md section 4), checked and parsed, each problem naming its field."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.domain.units import is_known_unit
+
+REQUIRED = ("permit", "outfall", "parameter_code", "sample_id", "sampled_at", "value", "unit")
+OPTIONAL = ("monitoring_location", "qualifier", "mdl", "rl", "method", "lab", "analyst", "analyzed_at",
+            "received_at", "sample_type", "chain_of_custody", "notes", "correction_reason")
+QUALIFIER_CODES = {"": "=", "=": "=", "<": "<", ">": ">", "J": "J"}
+SAMPLE_TYPES = ("grab", "composite", "continuous")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_CODE = re.compile(r"^\d{5}$")
+
+
+class ResultFieldError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ResultFields:
+    permit: str
+    outfall: str
+    parameter_code: str
+    monitoring_location: str | None
+    sample_id: str
+    sampled_at: datetime | None  # None when the lab gave only a day
+    sample_date: date  # facility-local
+    value: str  # decimal text as reported
+    qualifier: str
+    unit: str
+    mdl: str | None
+    rl: str | None
+    method: str | None
+    lab: str | None
+    analyst: str | None
+    analyzed_at: datetime | None
+    received_at: datetime | None
+    sample_type: str | None
+    chain_of_custody: str | None
+    notes: str | None
+    correction_reason: str | None
+
+    def stored_values(self) -> dict[str, Any]:
+        """What a revision stores; two rows with equal stored values are the same result."""
+        return {"sampled_at": self.sampled_at, "sample_date": self.sample_date, "value": self.value,
+                "qualifier": self.qualifier, "unit": self.unit, "mdl": self.mdl, "rl": self.rl,
+                "method": self.method, "lab": self.lab, "analyst": self.analyst, "analyzed_at": self.analyzed_at,
+                "sample_type": self.sample_type, "chain_of_custody": self.chain_of_custody, "notes": self.notes}
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _decimal_text(raw: Mapping[str, Any], name: str, required: bool = False) -> str | None:
+    text = _text(raw, name)
+    if text is None:
+        if required:
+            raise ResultFieldError(name, "required, expected a decimal number such as 12.5")
+        return None
+    try:
+        ok = _DECIMAL.match(text) is not None and Decimal(text).is_finite()
+    except InvalidOperation:
+        ok = False
+    if not ok:
+        raise ResultFieldError(name, f"expected a decimal number such as 12.5, got {text!r}")
+    return text
+
+
+def parse_moment(text: str, name: str, zone: ZoneInfo) -> tuple[datetime | None, date]:
+    """ISO date or date-time; without an offset it is facility-local (CONTRACTS.md section 4)."""
+    try:
+        if "T" not in text and " " not in text and len(text) == 10:
+            return None, date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ResultFieldError(name, f"expected an ISO 8601 date or date-time such as 2026-03-13T09:15, "
+                                     f"got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment, moment.astimezone(zone).date()
+
+
+def _moment(raw: Mapping[str, Any], name: str, zone: ZoneInfo) -> datetime | None:
+    text = _text(raw, name)
+    if text is None:
+        return None
+    moment, day = parse_moment(text, name, zone)
+    # A bare day for an analysis or receipt time means the start of that local day.
+    return moment or datetime.combine(day, time(0), tzinfo=zone)
+
+
+def parse_result_fields(raw: Mapping[str, Any], timezone: str) -> ResultFields:
+    """Raises ResultFieldError on the first field that is missing or malformed."""
+    zone = ZoneInfo(timezone)
+    unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise ResultFieldError(unknown[0], f"unknown field; expected only {', '.join(REQUIRED + OPTIONAL)}")
+    for name in REQUIRED:
+        if _text(raw, name) is None:
+            raise ResultFieldError(name, "required, but empty or missing")
+    code = _text(raw, "parameter_code")
+    if not _CODE.match(code):
+        raise ResultFieldError("parameter_code", f"expected a 5-digit parameter code such as 00530, got {code!r}")
+    qualifier_text = _text(raw, "qualifier") or ""
+    if qualifier_text not in QUALIFIER_CODES:
+        raise ResultFieldError("qualifier", f"expected empty, <, >, or J, got {qualifier_text!r}")
+    unit = _text(raw, "unit")
+    if not is_known_unit(unit):
+        raise ResultFieldError("unit", f"unknown unit {unit!r}; expected e.g. mg/L, ug/L, MGD, gpd, SU, cfu/100mL")
+    sample_type = _text(raw, "sample_type")
+    if sample_type is not None and sample_type not in SAMPLE_TYPES:
+        raise ResultFieldError("sample_type", f"expected one of {', '.join(SAMPLE_TYPES)}, got {sample_type!r}")
+    sampled_at, sample_date = parse_moment(_text(raw, "sampled_at"), "sampled_at", zone)
+    value = _decimal_text(raw, "value", required=True)
+    if QUALIFIER_CODES[qualifier_text] == "<" and Decimal(value) < 0:
+        raise ResultFieldError("value", "a non-detect's reporting limit cannot be negative")
+    return ResultFields(
+        permit=_text(raw, "permit"), outfall=_text(raw, "outfall"), parameter_code=code,
+        monitoring_location=_text(raw, "monitoring_location"), sample_id=_text(raw, "sample_id"),
+        sampled_at=sampled_at, sample_date=sample_date, value=value, qualifier=QUALIFIER_CODES[qualifier_text],
+        unit=unit, mdl=_decimal_text(raw, "mdl"), rl=_decimal_text(raw, "rl"), method=_text(raw, "method"),
+        lab=_text(raw, "lab"), analyst=_text(raw, "analyst"), analyzed_at=_moment(raw, "analyzed_at", zone),
+        received_at=_moment(raw, "received_at", zone), sample_type=sample_type,
+        chain_of_custody=_text(raw, "chain_of_custody"), notes=_text(raw, "notes"),
+        correction_reason=_text(raw, "correction_reason"))

@@ -1,0 +1,73 @@
+"""Lab results: one identity per (permit, sample id, parameter) and its immutable revisions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.audited import Audited
+from app.models.base import Base, utcnow
+
+
+class Result(Audited, Base):
+    """A result's identity. Its numbers live in ResultRevision rows; a correction adds a revision.
+
+    `current_revision` points at the revision in force; moving it is the only update this row ever
+    sees, and it is audited like every other change.
+    """
+
+    __tablename__ = "result"
+    __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)
+    outfall: Mapped[str] = mapped_column(String(4))  # permitted feature id, as text
+    parameter_code: Mapped[str] = mapped_column(String(5))
+    monitoring_location: Mapped[str] = mapped_column(String(4))
+    sample_id: Mapped[str] = mapped_column(String(80))
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    revisions: Mapped[list[ResultRevision]] = relationship(
+        back_populates="result", order_by="ResultRevision.revision"
+    )
+
+    @property
+    def current(self) -> ResultRevision:
+        return next(r for r in self.revisions if r.revision == self.current_revision)
+
+
+class ResultRevision(Audited, Base):
+    """What the lab reported, exactly; never edited once stored.
+
+    Numbers are kept as the decimal text the lab wrote ("0.50" is not "0.5": the digits matter for
+    rounding), and parsed into Decimal by the domain; SQLite has no exact decimal type.
+    """
+
+    __tablename__ = "result_revision"
+    __table_args__ = (UniqueConstraint("result_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("result.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    sampled_at: Mapped[datetime | None] = mapped_column()
+    sample_date: Mapped[date] = mapped_column(Date, index=True)  # facility-local calendar day
+    value: Mapped[str] = mapped_column(String(40))
+    qualifier: Mapped[str] = mapped_column(String(1))  # = < > J
+    unit: Mapped[str] = mapped_column(String(20))
+    mdl: Mapped[str | None] = mapped_column(String(40))
+    rl: Mapped[str | None] = mapped_column(String(40))
+    method: Mapped[str | None] = mapped_column(String(80))
+    lab: Mapped[str | None] = mapped_column(String(120))
+    analyst: Mapped[str | None] = mapped_column(String(120))
+    analyzed_at: Mapped[datetime | None] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column()
+    sample_type: Mapped[str | None] = mapped_column(String(20))
+    chain_of_custody: Mapped[str | None] = mapped_column(String(80))
+    notes: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # why this revision replaced the one before
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    result: Mapped[Result] = relationship(back_populates="revisions")

@@ -1,0 +1,159 @@
+"""Re-evaluates a parameter's months after a result changes: exceedances found, updated or withdrawn."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.dmr_values import dmr_measurement_window
+from app.domain.mass_loading import FLOW_PARAMETER_CODE
+from app.domain.exceedance_findings import Finding, find_exceedances, is_ph_parameter
+from app.domain.obligations import EXCEEDANCE, NoncomplianceFact
+from app.domain.periods import MonitoringPeriod, parse_period
+from app.models.compliance import ACTIVE, WITHDRAWN, Exceedance
+from app.models.permit import MonitoredParameter, Permit, PermitVersion
+from app.services.audit import audit_context
+from app.services.monitoring_data import measurements_for, parameter_definition, rules_of
+from app.services.notification_obligations import sync_obligations, withdraw_obligations
+
+
+@dataclass
+class EvaluationSummary:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    withdrawn: list[int] = field(default_factory=list)
+
+
+def month_of(day: date) -> MonitoringPeriod:
+    return parse_period(f"{day.year:04d}-{day.month:02d}")
+
+
+def months_touched(day: date) -> list[MonitoringPeriod]:
+    """The month of `day` and its neighbours: a straddling week may be reported in either (CALC-03)."""
+    this = month_of(day)
+    return [month_of(this.start - timedelta(days=1)), this, month_of(this.end + timedelta(days=1))]
+
+
+def _versions_in(permit: Permit, month: MonitoringPeriod) -> list[tuple[PermitVersion, date, date]]:
+    """Each version governing some days of the month, with those days (newest effective version wins)."""
+    spans = []
+    for version in permit.versions:
+        if version.effective > month.end:
+            continue
+        successors = [v.effective for v in permit.versions
+                      if v.version > version.version and v.effective <= month.end]
+        last = min([month.end] + [s - timedelta(days=1) for s in successors])
+        first = max(month.start, version.effective)
+        if first <= last:
+            spans.append((version, first, last))
+    return spans
+
+
+def _matching_parameter(version: PermitVersion, outfall: str, code: str, location: str) -> list[MonitoredParameter]:
+    return [p for o in version.outfalls if o.feature_id == outfall
+            for p in o.parameters if p.code == code and p.monitoring_location == location]
+
+
+def _fact(finding: Finding, parameter: MonitoredParameter, version: PermitVersion, aware_at) -> NoncomplianceFact:
+    return NoncomplianceFact(kind=EXCEEDANCE, aware_at=aware_at, statistical_base=finding.statistical_base,
+                             value=Decimal(finding.value), limit=Decimal(finding.limit),
+                             parameter_code=parameter.code,
+                             listed_24h=parameter.code in (version.listed_24h_parameters or []),
+                             is_ph=is_ph_parameter(parameter_definition(parameter)))
+
+
+def _findings_for_month(session: Session, permit: Permit, outfall: str, code: str, location: str,
+                        month: MonitoringPeriod) -> dict[tuple[int, str], tuple]:
+    found = {}
+    for version, first_day, last_day in _versions_in(permit, month):
+        rules = rules_of(version)
+        window_first, window_last = dmr_measurement_window(month, rules)
+        for parameter in _matching_parameter(version, outfall, code, location):
+            results, flows, influent, received = measurements_for(
+                session, permit.id, parameter, window_first, window_last)
+            columns = {c.slot: c for c in parameter.columns}
+            for finding in find_exceedances(parameter_definition(parameter), results, month, rules,
+                                            flows=flows, influent=influent):
+                # A version judges only its own days; a whole-month statistic belongs to the last one.
+                day = finding.last_day if finding.evaluation_key.startswith("period:") else finding.first_day
+                if not (first_day <= day <= last_day) and not (
+                        finding.evaluation_key.startswith("period:") and last_day == month.end):
+                    continue
+                times = [received[s] for s in finding.sample_ids if s in received]
+                if not times:
+                    continue
+                # RULES.md 5.1: awareness is the receipt of the result; for an average, of the last
+                # result of its averaging period.
+                found[(columns[finding.slot].id, finding.evaluation_key)] = (
+                    finding, parameter, version, max(times))
+    return found
+
+
+def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, code: str, location: str,
+                             month: MonitoringPeriod, *, reason: str,
+                             summary: EvaluationSummary | None = None) -> EvaluationSummary:
+    """Bring the stored exceedances of one parameter and month in line with its current results."""
+    summary = summary or EvaluationSummary()
+    zone = permit.facility.timezone
+    found = _findings_for_month(session, permit, outfall, code, location, month)
+    stored = {(e.limit_column_id, e.evaluation_key): e for e in session.scalars(
+        select(Exceedance).where(Exceedance.permit_id == permit.id, Exceedance.outfall == outfall,
+                                 Exceedance.parameter_code == code, Exceedance.monitoring_location == location,
+                                 Exceedance.evaluation_month == month.label))}
+    with audit_context(session, reason=reason):
+        for key, (finding, parameter, version, aware_at) in found.items():
+            exceedance = stored.get(key)
+            fields = dict(value=finding.value, qualifier=finding.qualifier, limit_text=finding.limit,
+                          unit=finding.unit, sample_ids=list(finding.sample_ids), aware_at=aware_at,
+                          first_day=finding.first_day, last_day=finding.last_day)
+            if exceedance is None:
+                exceedance = Exceedance(permit_id=permit.id, limit_column_id=key[0], outfall=outfall,
+                                        parameter_code=code, monitoring_location=location, slot=finding.slot,
+                                        statistical_base=finding.statistical_base, evaluation_key=key[1],
+                                        evaluation_month=month.label, status=ACTIVE, **fields)
+                session.add(exceedance)
+                session.flush()
+                summary.created.append(exceedance.id)
+            else:
+                changed = exceedance.status != ACTIVE or any(
+                    getattr(exceedance, name) != value for name, value in fields.items())
+                if not changed:
+                    continue
+                for name, value in fields.items():
+                    setattr(exceedance, name, value)
+                exceedance.status, exceedance.status_reason = ACTIVE, None
+                session.flush()
+                summary.updated.append(exceedance.id)
+            sync_obligations(session, exceedance, _fact(finding, parameter, version, aware_at),
+                             version.rule_pack, rules_of(version), zone, reason=reason)
+        for key, exceedance in stored.items():
+            if key in found or exceedance.status != ACTIVE:
+                continue
+            exceedance.status = WITHDRAWN
+            exceedance.status_reason = f"{reason}: no longer exceeds the limit"
+            session.flush()
+            withdraw_obligations(session, exceedance, exceedance.status_reason)
+            summary.withdrawn.append(exceedance.id)
+    return summary
+
+
+def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
+                    days: list[date], *, reason: str) -> EvaluationSummary:
+    """Re-evaluate every month a change on these days can touch (and flows touch every parameter)."""
+    months = {m.label: m for day in days for m in months_touched(day)}
+    targets = {(code, location)}
+    if code == FLOW_PARAMETER_CODE or location == "G":
+        # Flow feeds every mass column and influent every percent removal of the outfall.
+        for version in permit.versions:
+            for o in version.outfalls:
+                if o.feature_id == outfall:
+                    targets |= {(p.code, p.monitoring_location) for p in o.parameters}
+    summary = EvaluationSummary()
+    for target_code, target_location in sorted(targets):
+        for month in months.values():
+            evaluate_parameter_month(session, permit, outfall, target_code, target_location, month,
+                                     reason=reason, summary=summary)
+    return summary
