@@ -160,7 +160,9 @@ def serve(host: str, port: int, no_scheduler: bool):
 
 
 def register_commands(app) -> None:
-    for command in (users_cli, permits_cli, audit_cli, demo, scheduler_command, serve):
+    from app.cli_compliance import compliance_cli, events_cli
+
+    for command in (users_cli, permits_cli, audit_cli, events_cli, compliance_cli, demo, scheduler_command, serve):
         app.cli.add_command(command)
 
 
