@@ -50,11 +50,16 @@ def _sample_ids(values: Iterable[DailyValue]) -> tuple[str, ...]:
     return tuple(sorted(ids))
 
 
-def _finding(column: ColumnDefinition, statistic: Statistic, key: str, first: date, last: date,
-             values: Sequence[DailyValue], rules: Mapping[str, Any]) -> Finding:
-    reported = format_reported(round_reported(statistic.value, column.limit, rules))
+def _finding(calc: _Calculation, column: ColumnDefinition, statistic: Statistic, key: str, first: date, last: date,
+             values: Sequence[DailyValue]) -> Finding:
+    reported = format_reported(round_reported(statistic.value, column.limit, calc.rules))
+    ids = set(_sample_ids(values))
+    if column.derived == "mass":
+        # A daily mass is known only once its flow is in too: the flow results belong to the finding.
+        days = {v.day for v in values}
+        ids |= {m.sample_id for m in calc._flow_measurements if m.sample_date in days and m.sample_id}
     return Finding(column.slot, column.statistical_base, key, first, last, reported, statistic.qualifier,
-                   column.limit, column.unit, _sample_ids(values))
+                   column.limit, column.unit, tuple(sorted(ids)))
 
 
 def _single_value_findings(calc: _Calculation, column: ColumnDefinition, base: str) -> list[Finding]:
@@ -71,7 +76,7 @@ def _single_value_findings(calc: _Calculation, column: ColumnDefinition, base: s
             key = f"reading:{value.day.isoformat()}:{reading.sample_id or reading.sampled_at or ''}"
         else:
             key = f"day:{value.day.isoformat()}"
-        findings.append(_finding(column, single, key[:40], value.day, value.day, [value], calc.rules))
+        findings.append(_finding(calc, column, single, key[:40], value.day, value.day, [value]))
     return findings
 
 
@@ -85,7 +90,7 @@ def _weekly_findings(calc: _Calculation, column: ColumnDefinition, base: str) ->
             continue
         inside = [v for v in window_values if week.contains(v.day)]
         key = f"week:{week.calendar_week.start.isoformat()}"
-        findings.append(_finding(column, statistic, key, week.start, week.end, inside, calc.rules))
+        findings.append(_finding(calc, column, statistic, key, week.start, week.end, inside))
     return findings
 
 
@@ -94,8 +99,8 @@ def _period_findings(calc: _Calculation, column: ColumnDefinition, base: str) ->
     if statistic is None or calc.verdict(column, statistic) != VIOLATION:
         return []
     behind = values or [v for v in calc.series(column, "daily_maximum")]
-    return [_finding(column, statistic, f"period:{calc.period.label}", calc.period.start, calc.period.end,
-                     behind, calc.rules)]
+    return [_finding(calc, column, statistic, f"period:{calc.period.label}", calc.period.start, calc.period.end,
+                     behind)]
 
 
 def find_exceedances(parameter: ParameterDefinition, measurements: Sequence[Measurement],

@@ -77,8 +77,10 @@ def _findings_for_month(session: Session, permit: Permit, outfall: str, code: st
             columns = {c.slot: c for c in parameter.columns}
             for finding in find_exceedances(parameter_definition(parameter), results, month, rules,
                                             flows=flows, influent=influent):
-                # A version judges only its own days; a whole-month statistic belongs to the last one.
-                day = finding.last_day if finding.evaluation_key.startswith("period:") else finding.first_day
+                # A version judges only its own days; a whole-month statistic belongs to the last one,
+                # and a straddling week to the version of its first day inside this month.
+                day = (finding.last_day if finding.evaluation_key.startswith("period:")
+                       else min(max(finding.first_day, month.start), month.end))
                 if not (first_day <= day <= last_day) and not (
                         finding.evaluation_key.startswith("period:") and last_day == month.end):
                     continue

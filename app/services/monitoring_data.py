@@ -80,9 +80,9 @@ def measurements_for(session: Session, permit_id: int, parameter: MonitoredParam
     outfall = parameter.outfall.feature_id
     unit = concentration_unit(parameter)
     rows = current_results(session, permit_id, outfall, parameter.code, parameter.monitoring_location, first, last)
-    flows = [measurement_of(r, v, None) for r, v in
-             current_results(session, permit_id, outfall, FLOW_PARAMETER_CODE, None, first, last)]
-    influent = [measurement_of(r, v, unit) for r, v in
-                current_results(session, permit_id, outfall, parameter.code, INFLUENT_LOCATION, first, last)]
-    received = {r.sample_id: v.received_at for r, v in rows}
-    return [measurement_of(r, v, unit) for r, v in rows], flows, influent, received
+    flow_rows = current_results(session, permit_id, outfall, FLOW_PARAMETER_CODE, None, first, last)
+    influent_rows = current_results(session, permit_id, outfall, parameter.code, INFLUENT_LOCATION, first, last)
+    # When each result reached the facility: the clock start of any notice it leads to (RULES.md 5.1).
+    received = {r.sample_id: v.received_at for r, v in flow_rows + influent_rows + rows}
+    return ([measurement_of(r, v, unit) for r, v in rows], [measurement_of(r, v, None) for r, v in flow_rows],
+            [measurement_of(r, v, unit) for r, v in influent_rows], received)

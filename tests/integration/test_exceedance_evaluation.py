@@ -132,3 +132,63 @@ def test_ct_spdes_two_times_daily_maximum_with_grabs_averaged(db, pretreatment):
     assert "two_times_daily_maximum" in triggers and "daily_maximum_exceeded" in triggers
     two_x = next(o for o in _obligations(db, daily.id).values() if o.trigger == "two_times_daily_maximum")
     assert two_x.initial_due == datetime(2026, 3, 13, 15, 15, tzinfo=timezone.utc)
+
+
+def _tss(db, sample_id, when, value, received):
+    return record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "00530",
+                                      "sample_id": sample_id, "sampled_at": when, "value": value, "unit": "mg/L",
+                                      "received_at": received}, now=NOW)
+
+
+def _flow(db, day, mgd):
+    return record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "50050",
+                                      "sample_id": f"FLOW-{day}", "sampled_at": day, "value": mgd, "unit": "MGD",
+                                      "received_at": f"{day}T23:59"}, now=NOW)
+
+
+def test_calc07_mass_exceedance_appears_when_the_flow_arrives(db, npdes):
+    """CALC-07: daily mass = C x same-day Q x 8.34; a flow stored after the result re-evaluates the mass column."""
+    _tss(db, "T1", "2026-03-10T08:00", "55", "2026-03-12T10:00")
+    assert not db.session.scalars(select(Exceedance).where(Exceedance.slot == "Q2")).all()
+    _flow(db, "2026-03-10", "0.250")  # 55 * 0.250 * 8.34 = 114.675 lb/d > 90
+    mass = db.session.scalars(select(Exceedance).where(Exceedance.slot == "Q2")).one()
+    assert (mass.value, mass.limit_text, mass.unit) == ("110", "90", "lb/d")  # two figures, as the limit
+    assert sorted(mass.sample_ids) == ["FLOW-2026-03-10", "T1"]
+    # Awareness: the later of the two receipts (the mass was knowable only once both were in): the
+    # lab result at 2026-03-12 10:00 EDT, not the flow at 2026-03-10 23:59.
+    assert mass.aware_at == datetime(2026, 3, 12, 14, 0, tzinfo=timezone.utc)
+
+
+def test_calc07_a_flow_correction_withdraws_the_mass_exceedance(db, npdes, make_user):
+    user = make_user("labtech")
+    _tss(db, "T1", "2026-03-10T08:00", "55", "2026-03-12T10:00")
+    _flow(db, "2026-03-10", "0.250")
+    record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "50050",
+                               "sample_id": "FLOW-2026-03-10", "sampled_at": "2026-03-10", "value": "0.150",
+                               "unit": "MGD", "received_at": "2026-03-10T23:59",
+                               "correction_reason": "meter recalibrated"}, now=NOW, actor_id=user.id)
+    mass = db.session.scalars(select(Exceedance).where(Exceedance.slot == "Q2")).one()
+    assert mass.status == "withdrawn" and "meter recalibrated" in mass.status_reason  # 68.8 lb/d <= 90
+
+
+def test_calc03_weekly_average_straddling_months_is_judged_in_the_saturday_month(db, npdes):
+    """CALC-03: week Sun 2026-02-22 .. Sat 2026-02-28 is February's; week Sun 03-29 .. Sat 04-04 is April's."""
+    _tss(db, "W1", "2026-03-29T08:00", "50", "2026-03-31T10:00")
+    _tss(db, "W2", "2026-04-02T08:00", "50", "2026-04-04T10:00")
+    weekly = db.session.scalars(select(Exceedance).where(Exceedance.statistical_base == "weekly_average")).one()
+    assert (weekly.evaluation_key, weekly.evaluation_month, weekly.value) == ("week:2026-03-29", "2026-04", "50")
+    assert sorted(weekly.sample_ids) == ["W1", "W2"]
+
+
+def test_calc05_calc10_each_ph_reading_outside_the_range_is_its_own_exceedance(db, npdes):
+    row = {"permit": "CT0000001", "outfall": "001", "parameter_code": "00400", "unit": "SU",
+           "received_at": "2026-03-10T09:00"}
+    for sample_id, when, value in (("PH1", "2026-03-10T08:00", "5.8"), ("PH2", "2026-03-10T14:00", "9.4"),
+                                   ("PH3", "2026-03-10T20:00", "7.0")):
+        record_result(db.session, {**row, "sample_id": sample_id, "sampled_at": when, "value": value}, now=NOW)
+    found = {e.statistical_base: e for e in db.session.scalars(select(Exceedance))}
+    assert sorted(found) == ["instantaneous_maximum", "instantaneous_minimum"]
+    assert found["instantaneous_minimum"].value == "5.8" and found["instantaneous_maximum"].value == "9.4"
+    triggers = {o.trigger for o in db.session.scalars(select(NotificationObligation))}
+    # CT NPDES names the maximum daily limit only; pH readings are reported with the DMR (122.41(l)(7)).
+    assert "two_times_daily_maximum" not in triggers
