@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+from datetime import date
 import sys
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def demo(if_empty: bool):
         return
     try:
         with audit_context(db.session, actor_label="demo"):
-            summary = load_demo(db.session)
+            summary = load_demo(db.session, date.today())
     except (AccountError, PermitDefinitionError) as error:
         db.session.rollback()
         fail(f"demo: {error}")

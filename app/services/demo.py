@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.monitoring import Result
 from app.models.permit import Permit
+from app.services.demo_results import load_demo_results
 from app.models.user import User
 from app.services.permits import import_permit_definition
 from app.services.users import create_user
@@ -27,8 +30,8 @@ def demo_is_loaded(session: Session) -> bool:
     return bool(session.scalar(select(func.count(Permit.id))))
 
 
-def load_demo(session: Session) -> str:
-    """Load what is missing of the demo (accounts and permits); running it twice adds nothing."""
+def load_demo(session: Session, today: date) -> str:
+    """Load what is missing of the demo (accounts, permits, a year of results); twice adds nothing."""
     lines = []
     for email, name, role in DEMO_USERS:
         if session.scalar(select(User.id).where(User.email == email)) is None:
@@ -40,4 +43,6 @@ def load_demo(session: Session) -> str:
         outcome = import_permit_definition(session, document, actor_label="demo")
         if outcome.created:
             lines.append(f"permit {outcome.permit_number} version {outcome.version}")
+    if session.scalar(select(func.count(Result.id))) == 0:
+        lines.append(f"{load_demo_results(session, today)} results of the twelve months before {today:%B %Y}")
     return "demo loaded: " + (", ".join(lines) if lines else "nothing new")

@@ -106,6 +106,16 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
                                  Exceedance.parameter_code == code, Exceedance.monitoring_location == location,
                                  Exceedance.evaluation_month == month.label))}
     with audit_context(session, reason=reason):
+        # Withdrawals first: a withdrawn column's obligations may pass to a column of the same day
+        # that still exceeds, which the loop below then brings up to date.
+        for key, exceedance in stored.items():
+            if key in found or exceedance.status != ACTIVE:
+                continue
+            exceedance.status = WITHDRAWN
+            exceedance.status_reason = f"{reason}: no longer exceeds the limit"
+            session.flush()
+            withdraw_obligations(session, exceedance, exceedance.status_reason)
+            summary.withdrawn.append(exceedance.id)
         for key, (finding, parameter, version, aware_at) in found.items():
             exceedance = stored.get(key)
             fields = dict(value=finding.value, qualifier=finding.qualifier, limit_text=finding.limit,
@@ -119,11 +129,7 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
                 session.add(exceedance)
                 session.flush()
                 summary.created.append(exceedance.id)
-            else:
-                changed = exceedance.status != ACTIVE or any(
-                    getattr(exceedance, name) != value for name, value in fields.items())
-                if not changed:
-                    continue
+            elif exceedance.status != ACTIVE or any(getattr(exceedance, n) != v for n, v in fields.items()):
                 for name, value in fields.items():
                     setattr(exceedance, name, value)
                 exceedance.status, exceedance.status_reason = ACTIVE, None
@@ -131,14 +137,6 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
                 summary.updated.append(exceedance.id)
             sync_obligations(session, exceedance, _fact(finding, parameter, version, aware_at),
                              version.rule_pack, rules_of(version), zone, reason=reason)
-        for key, exceedance in stored.items():
-            if key in found or exceedance.status != ACTIVE:
-                continue
-            exceedance.status = WITHDRAWN
-            exceedance.status_reason = f"{reason}: no longer exceeds the limit"
-            session.flush()
-            withdraw_obligations(session, exceedance, exceedance.status_reason)
-            summary.withdrawn.append(exceedance.id)
     return summary
 
 

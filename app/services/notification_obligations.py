@@ -47,9 +47,12 @@ def sync_obligations(session: Session, exceedance: Exceedance, fact: Noncomplian
     drafts = {d.rule_id: d for d in obligations_for(fact, rule_pack, rules, zone)}
     existing = {o.rule_id: o for o in session.scalars(
         select(NotificationObligation).where(NotificationObligation.exceedance_id == exceedance.id))}
+    covered = {o.rule_id for o in _sibling_obligations(session, exceedance)}
     with audit_context(session, reason=reason):
         for rule_id, draft in drafts.items():
             obligation = existing.get(rule_id)
+            if obligation is None and rule_id in covered:
+                continue  # one call covers the day: the concentration and mass columns share it
             if obligation is None:
                 session.add(NotificationObligation(
                     permit_id=exceedance.permit_id, exceedance_id=exceedance.id, outfall=exceedance.outfall,
@@ -71,10 +74,36 @@ def sync_obligations(session: Session, exceedance: Exceedance, fact: Noncomplian
         session.flush()
 
 
+def _siblings(session: Session, exceedance: Exceedance) -> list[Exceedance]:
+    """Other active exceedances of the same parameter and unit of evaluation (e.g. C3 and Q2 of one day)."""
+    return list(session.scalars(select(Exceedance).where(
+        Exceedance.permit_id == exceedance.permit_id, Exceedance.outfall == exceedance.outfall,
+        Exceedance.parameter_code == exceedance.parameter_code,
+        Exceedance.monitoring_location == exceedance.monitoring_location,
+        Exceedance.evaluation_key == exceedance.evaluation_key, Exceedance.status == "active",
+        Exceedance.id != exceedance.id).order_by(Exceedance.id)))
+
+
+def _sibling_obligations(session: Session, exceedance: Exceedance) -> list[NotificationObligation]:
+    ids = [s.id for s in _siblings(session, exceedance)]
+    if not ids:
+        return []
+    return list(session.scalars(select(NotificationObligation).where(
+        NotificationObligation.exceedance_id.in_(ids), NotificationObligation.status != WITHDRAWN)))
+
+
 def withdraw_obligations(session: Session, exceedance: Exceedance, reason: str) -> None:
+    """Withdraw the exceedance's obligations, or pass each to a column of the same day that still exceeds."""
+    siblings = _siblings(session, exceedance)
     for obligation in session.scalars(select(NotificationObligation).where(
             NotificationObligation.exceedance_id == exceedance.id, NotificationObligation.status != WITHDRAWN)):
-        obligation.status, obligation.status_reason = WITHDRAWN, reason
+        heir = next((s for s in siblings if session.scalar(select(NotificationObligation.id).where(
+            NotificationObligation.exceedance_id == s.id, NotificationObligation.rule_id == obligation.rule_id))
+            is None), None)
+        if heir is not None:
+            obligation.exceedance_id = heir.id
+        else:
+            obligation.status, obligation.status_reason = WITHDRAWN, reason
     session.flush()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.e2e
 def demo(db):
     from app.services.demo import load_demo
 
-    load_demo(db.session)
+    load_demo(db.session, date.today())
     db.session.commit()
 
 

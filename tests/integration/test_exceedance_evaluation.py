@@ -192,3 +192,25 @@ def test_calc05_calc10_each_ph_reading_outside_the_range_is_its_own_exceedance(d
     triggers = {o.trigger for o in db.session.scalars(select(NotificationObligation))}
     # CT NPDES names the maximum daily limit only; pH readings are reported with the DMR (122.41(l)(7)).
     assert "two_times_daily_maximum" not in triggers
+
+
+def test_calc11_one_day_over_both_concentration_and_mass_gets_one_call(db, npdes, make_user):
+    """CALC-11 counts such a day once; likewise one CT call covers the day's daily-maximum violations."""
+    _flow(db, "2026-03-10", "0.250")
+    _tss(db, "T1", "2026-03-10T08:00", "65", "2026-03-12T10:00")  # C3 65 > 60 and Q2 136 > 90
+    daily = db.session.scalars(select(Exceedance).where(Exceedance.evaluation_key == "day:2026-03-10")).all()
+    assert sorted(e.slot for e in daily) == ["C3", "Q2"]
+    calls = [o for o in db.session.scalars(select(NotificationObligation))
+             if o.trigger == "daily_maximum_exceeded"]
+    assert len(calls) == 1
+    # The concentration is corrected below its limit; the mass still exceeds and inherits the call.
+    user = make_user("labtech")
+    record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "00530",
+                               "sample_id": "T1", "sampled_at": "2026-03-10T08:00", "value": "58", "unit": "mg/L",
+                               "received_at": "2026-03-12T10:00", "correction_reason": "lab reissued report"},
+                  now=NOW, actor_id=user.id)  # Q2: 58 x 0.25 x 8.34 = 121 > 90
+    calls = [o for o in db.session.scalars(select(NotificationObligation))
+             if o.trigger == "daily_maximum_exceeded"]
+    assert len(calls) == 1 and calls[0].status == "open"
+    mass = db.session.scalars(select(Exceedance).where(Exceedance.slot == "Q2")).one()
+    assert calls[0].exceedance_id == mass.id
