@@ -63,7 +63,7 @@ def dmr_measurement_window(period: MonitoringPeriod, rules: Mapping[str, Any]) -
     return weekly_window(period, rule(rules, "calc.week_start"), rule(rules, "calc.week_month_assignment"))
 
 
-def _single(value: DailyValue) -> Statistic | None:
+def single_value(value: DailyValue) -> Statistic | None:
     """One daily value or reading as a qualified number, the way it would be reported alone."""
     if value.quantified:
         return Statistic(value.value, GREATER_THAN if value.greater_than else DETECTED)
@@ -72,7 +72,7 @@ def _single(value: DailyValue) -> Statistic | None:
     return Statistic(value.reporting_limit, NOT_DETECTED)
 
 
-class _Calculation:
+class ParameterCalculation:
     """The shared inputs of one parameter's columns, computed once and reused by every column."""
 
     def __init__(self, parameter: ParameterDefinition, window: list[Measurement], period: MonitoringPeriod,
@@ -80,7 +80,7 @@ class _Calculation:
         self.parameter, self.period, self.rules = parameter, period, rules
         self.window = window
         self.in_period = [m for m in window if period.contains(m.sample_date)]
-        self._flow_measurements = flows
+        self.flow_measurements = flows
         self._flows: dict[date, DailyFlow] | None = None
         self.influent = [m for m in influent if period.contains(m.sample_date)]
         self.flags: list[Flag] = []
@@ -91,7 +91,7 @@ class _Calculation:
     def flows(self) -> dict[date, DailyFlow]:
         # Lazy, so a bad flow unit becomes a CALCULATION_NOT_POSSIBLE flag on the columns that need flow.
         if self._flows is None:
-            self._flows = daily_flows(self._flow_measurements)
+            self._flows = daily_flows(self.flow_measurements)
         return self._flows
 
     def flag(self, code: str, reason: str, slot: str | None = None) -> None:
@@ -128,7 +128,7 @@ class _Calculation:
     def judge_each(self, column: ColumnDefinition, values: Sequence[DailyValue], per_reading: bool) -> None:
         """CALC-11: every daily value or reading beyond the limit is an excursion of that day (or reading)."""
         for position, value in enumerate(values):
-            single = _single(value)
+            single = single_value(value)
             if single is None or self.verdict(column, single) != VIOLATION:
                 continue
             unit = reading_unit(value.day, position) if per_reading else day_unit(value.day)
@@ -186,7 +186,7 @@ class _Calculation:
         return minimum(values), values
 
 
-def _effective_base(parameter: ParameterDefinition, column: ColumnDefinition, units: set[str]) -> str:
+def effective_base(parameter: ParameterDefinition, column: ColumnDefinition, units: set[str]) -> str:
     base = column.statistical_base
     if not (is_ph(parameter.code, column.unit) or any(is_ph(None, u) for u in units)):
         return base
@@ -195,7 +195,7 @@ def _effective_base(parameter: ParameterDefinition, column: ColumnDefinition, un
     return _PH_BASES.get(base, base)
 
 
-def _slot_value(calc: _Calculation, column: ColumnDefinition, base: str) -> SlotValue:
+def _slot_value(calc: ParameterCalculation, column: ColumnDefinition, base: str) -> SlotValue:
     empty = SlotValue(column.statistical_base, None, None, column.unit, column.limit, False, None)
     try:
         statistic, values = calc.statistic(column, base)
@@ -248,14 +248,14 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
     window = [m for m in measurements if first <= m.sample_date <= last]
     in_period = [m for m in window if period.contains(m.sample_date)]
     units = {m.unit for m in window}
-    bases = {c.slot: _effective_base(parameter, c, units) for c in parameter.columns}
+    bases = {c.slot: effective_base(parameter, c, units) for c in parameter.columns}
     nodi = declared_nodi or column_nodi(no_discharge=no_discharge, conditional=parameter.conditional,
                                         has_results=bool(in_period))
     if nodi is not None:
         values = {c.slot: SlotValue(c.statistical_base, None, None, c.unit, c.limit, False, nodi)
                   for c in parameter.columns}
         return ParameterValues(values, 0, parameter.frequency, parameter.sample_type, len(in_period))
-    calc = _Calculation(parameter, window, period, rules, flows, influent)
+    calc = ParameterCalculation(parameter, window, period, rules, flows, influent)
     values = {c.slot: _slot_value(calc, c, bases[c.slot]) for c in parameter.columns}
     if not in_period:
         calc.flag("NODI_REQUIRED", "no results in the period: declare a NODI (e.g. D lost sample, E no sample)")

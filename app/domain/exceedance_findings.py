@@ -13,7 +13,7 @@ from typing import Any
 
 from app.domain.daily_values import DailyValue
 from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
-from app.domain.dmr_values import _Calculation, _effective_base, _single, dmr_measurement_window
+from app.domain.dmr_values import ParameterCalculation, effective_base, single_value, dmr_measurement_window
 from app.domain.measurements import CalculationError, Measurement
 from app.domain.nondetects import VIOLATION
 from app.domain.periods import MonitoringPeriod, weeks_for_period
@@ -50,24 +50,24 @@ def _sample_ids(values: Iterable[DailyValue]) -> tuple[str, ...]:
     return tuple(sorted(ids))
 
 
-def _finding(calc: _Calculation, column: ColumnDefinition, statistic: Statistic, key: str, first: date, last: date,
+def _finding(calc: ParameterCalculation, column: ColumnDefinition, statistic: Statistic, key: str, first: date, last: date,
              values: Sequence[DailyValue]) -> Finding:
     reported = format_reported(round_reported(statistic.value, column.limit, calc.rules))
     ids = set(_sample_ids(values))
     if column.derived == "mass":
         # A daily mass is known only once its flow is in too: the flow results belong to the finding.
         days = {v.day for v in values}
-        ids |= {m.sample_id for m in calc._flow_measurements if m.sample_date in days and m.sample_id}
+        ids |= {m.sample_id for m in calc.flow_measurements if m.sample_date in days and m.sample_id}
     return Finding(column.slot, column.statistical_base, key, first, last, reported, statistic.qualifier,
                    column.limit, column.unit, tuple(sorted(ids)))
 
 
-def _single_value_findings(calc: _Calculation, column: ColumnDefinition, base: str) -> list[Finding]:
+def _single_value_findings(calc: ParameterCalculation, column: ColumnDefinition, base: str) -> list[Finding]:
     values = calc.series(column, base)
     per_reading = base.startswith("instantaneous")
     findings = []
     for value in values:
-        single = _single(value)
+        single = single_value(value)
         if single is None or calc.verdict(column, single) != VIOLATION:
             continue
         if per_reading:
@@ -80,7 +80,7 @@ def _single_value_findings(calc: _Calculation, column: ColumnDefinition, base: s
     return findings
 
 
-def _weekly_findings(calc: _Calculation, column: ColumnDefinition, base: str) -> list[Finding]:
+def _weekly_findings(calc: ParameterCalculation, column: ColumnDefinition, base: str) -> list[Finding]:
     weeks = weeks_for_period(calc.period, rule(calc.rules, "calc.week_start"),
                              rule(calc.rules, "calc.week_month_assignment"))
     window_values = calc.series(column, base, whole_window=True)
@@ -94,7 +94,7 @@ def _weekly_findings(calc: _Calculation, column: ColumnDefinition, base: str) ->
     return findings
 
 
-def _period_findings(calc: _Calculation, column: ColumnDefinition, base: str) -> list[Finding]:
+def _period_findings(calc: ParameterCalculation, column: ColumnDefinition, base: str) -> list[Finding]:
     statistic, values = calc.statistic(column, base)
     if statistic is None or calc.verdict(column, statistic) != VIOLATION:
         return []
@@ -115,14 +115,14 @@ def find_exceedances(parameter: ParameterDefinition, measurements: Sequence[Meas
     """
     first, last = dmr_measurement_window(month, rules)
     window = [m for m in measurements if first <= m.sample_date <= last]
-    calc = _Calculation(parameter, window, month, rules, flows, influent)
+    calc = ParameterCalculation(parameter, window, month, rules, flows, influent)
     units = {m.unit for m in window}
     findings: list[Finding] = []
     for column in parameter.columns:
         if column.limit is None:
             continue
         try:
-            base = _effective_base(parameter, column, units)
+            base = effective_base(parameter, column, units)
             if base in SINGLE_VALUE_BASES:
                 findings += _single_value_findings(calc, column, base)
             elif base == "weekly_average":
