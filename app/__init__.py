@@ -68,12 +68,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.blueprints.admin import bp as admin_bp
     from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.compliance import bp as compliance_bp
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.permits import bp as permits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(permits_bp)
+    app.register_blueprint(compliance_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -187,3 +187,15 @@ def list_obligations(session: Session, *, permit_number: str | None = None,
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     rows.sort(key=lambda pair: (pair[0].status != OPEN, next_due(pair[0]) or far, pair[0].id))
     return rows
+
+
+def triggering_facts(session: Session, obligations: list[NotificationObligation]) -> dict[int, Any]:
+    """The exceedance or event behind each obligation, by obligation id: what the list shows as "why"."""
+    exceedance_ids = {o.exceedance_id for o in obligations if o.exceedance_id}
+    event_ids = {o.event_id for o in obligations if o.event_id}
+    exceedances = {e.id: e for e in session.scalars(select(Exceedance).where(Exceedance.id.in_(exceedance_ids)))} \
+        if exceedance_ids else {}
+    events = {e.id: e for e in session.scalars(select(NoncomplianceEvent).where(NoncomplianceEvent.id.in_(event_ids)))} \
+        if event_ids else {}
+    return {o.id: exceedances.get(o.exceedance_id) if o.exceedance_id else events.get(o.event_id)
+            for o in obligations}

@@ -1,6 +1,8 @@
 """Every endpoint has a rule, and the rule holds for every role (the URL map is walked)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from app.authz import ENDPOINT_PERMISSIONS, PUBLIC_ENDPOINTS, ROLE_PERMISSIONS
@@ -25,13 +27,18 @@ def test_the_rule_table_names_only_real_endpoints(app):
 @pytest.fixture
 def url_args(db):
     """Values for every URL variable the app uses, backed by real rows."""
+    from app.services.events import EventReport, report_event
     from app.services.permits import import_permit_definition
     from tests.factories import create_test_user
 
     import_permit_definition(db.session, permit_document("npdes"))
     target = create_test_user(db.session, role="viewer", email="target@test.example")
+    # An event gives the obligation whose id the compliance forms post to.
+    _event, obligations = report_event(db.session, EventReport(
+        permit="CT0000001", kind="upset", discovered_at=datetime(2026, 3, 13, 13, 15, tzinfo=timezone.utc)))
     db.session.commit()
-    return {"number": "CT0000001", "version": 1, "user_id": target.id, "active": 1, "token": "x"}
+    return {"number": "CT0000001", "version": 1, "user_id": target.id, "active": 1, "token": "x",
+            "obligation_id": obligations[0].id}
 
 
 def _requests(app, url_args):
