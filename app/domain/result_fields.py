@@ -13,7 +13,8 @@ from app.domain.units import is_known_unit
 
 REQUIRED = ("permit", "outfall", "parameter_code", "sample_id", "sampled_at", "value", "unit")
 OPTIONAL = ("monitoring_location", "qualifier", "mdl", "rl", "method", "lab", "analyst", "analyzed_at",
-            "received_at", "sample_type", "chain_of_custody", "notes", "correction_reason")
+            "received_at", "sample_type", "chain_of_custody", "notes", "correction_reason", "estimated")
+_TRUE, _FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 QUALIFIER_CODES = {"": "=", "=": "=", "<": "<", ">": ">", "J": "J"}
 SAMPLE_TYPES = ("grab", "composite", "continuous")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -49,13 +50,15 @@ class ResultFields:
     chain_of_custody: str | None
     notes: str | None
     correction_reason: str | None
+    estimated: bool = False
 
     def stored_values(self) -> dict[str, Any]:
         """What a revision stores; two rows with equal stored values are the same result."""
         return {"sampled_at": self.sampled_at, "sample_date": self.sample_date, "value": self.value,
                 "qualifier": self.qualifier, "unit": self.unit, "mdl": self.mdl, "rl": self.rl,
                 "method": self.method, "lab": self.lab, "analyst": self.analyst, "analyzed_at": self.analyzed_at,
-                "sample_type": self.sample_type, "chain_of_custody": self.chain_of_custody, "notes": self.notes}
+                "sample_type": self.sample_type, "chain_of_custody": self.chain_of_custody, "notes": self.notes,
+                "estimated": self.estimated}
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str | None:
@@ -125,16 +128,23 @@ def parse_result_fields(raw: Mapping[str, Any], timezone: str) -> ResultFields:
     sample_type = _text(raw, "sample_type")
     if sample_type is not None and sample_type not in SAMPLE_TYPES:
         raise ResultFieldError("sample_type", f"expected one of {', '.join(SAMPLE_TYPES)}, got {sample_type!r}")
+    estimated_text = (_text(raw, "estimated") or "").lower()
+    if estimated_text not in _TRUE + _FALSE:
+        raise ResultFieldError("estimated", f"expected true or false, got {estimated_text!r}")
     sampled_at, sample_date = parse_moment(_text(raw, "sampled_at"), "sampled_at", zone)
     value = _decimal_text(raw, "value", required=True)
     if QUALIFIER_CODES[qualifier_text] == "<" and Decimal(value) < 0:
         raise ResultFieldError("value", "a non-detect's reporting limit cannot be negative")
+    analyzed_at = _moment(raw, "analyzed_at", zone)
+    if analyzed_at is not None and sampled_at is not None and analyzed_at < sampled_at:
+        raise ResultFieldError("analyzed_at", f"{analyzed_at.isoformat()} is before sampled_at "
+                                              f"{sampled_at.isoformat()}")
     return ResultFields(
         permit=_text(raw, "permit"), outfall=_text(raw, "outfall"), parameter_code=code,
         monitoring_location=_text(raw, "monitoring_location"), sample_id=_text(raw, "sample_id"),
         sampled_at=sampled_at, sample_date=sample_date, value=value, qualifier=QUALIFIER_CODES[qualifier_text],
         unit=unit, mdl=_decimal_text(raw, "mdl"), rl=_decimal_text(raw, "rl"), method=_text(raw, "method"),
-        lab=_text(raw, "lab"), analyst=_text(raw, "analyst"), analyzed_at=_moment(raw, "analyzed_at", zone),
+        lab=_text(raw, "lab"), analyst=_text(raw, "analyst"), analyzed_at=analyzed_at,
         received_at=_moment(raw, "received_at", zone), sample_type=sample_type,
         chain_of_custody=_text(raw, "chain_of_custody"), notes=_text(raw, "notes"),
-        correction_reason=_text(raw, "correction_reason"))
+        correction_reason=_text(raw, "correction_reason"), estimated=estimated_text in _TRUE)

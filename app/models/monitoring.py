@@ -1,13 +1,41 @@
-"""Lab results: one identity per (permit, sample id, parameter) and its immutable revisions."""
+"""Samples as collected, and lab results: one identity per (permit, sample id, parameter) with immutable revisions."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.audited import Audited
 from app.models.base import Base, utcnow
+
+
+class Sample(Audited, Base):
+    """What was collected at a monitoring location: the field record and chain of custody.
+
+    `sample_code` is the lab's or facility's sample identifier (CONTRACTS.md section 4 `sample_id`);
+    one sample may carry results of several parameters (a composite split for TSS and metals).
+    """
+
+    __tablename__ = "sample"
+    __table_args__ = (UniqueConstraint("permit_id", "sample_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)
+    sample_code: Mapped[str] = mapped_column(String(80))
+    outfall: Mapped[str] = mapped_column(String(4))
+    monitoring_location: Mapped[str] = mapped_column(String(4))
+    sampled_at: Mapped[datetime | None] = mapped_column()
+    sample_date: Mapped[date] = mapped_column(Date, index=True)
+    sample_type: Mapped[str | None] = mapped_column(String(20))
+    collector: Mapped[str | None] = mapped_column(String(120))
+    chain_of_custody: Mapped[str | None] = mapped_column(String(80))
+    composite_start: Mapped[datetime | None] = mapped_column()
+    composite_end: Mapped[datetime | None] = mapped_column()
+    field_notes: Mapped[str | None] = mapped_column(Text)
+    # The scheduled sampling event this sample satisfies, once the schedule exists (issue 5).
+    sampling_event_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Result(Audited, Base):
@@ -26,12 +54,14 @@ class Result(Audited, Base):
     parameter_code: Mapped[str] = mapped_column(String(5))
     monitoring_location: Mapped[str] = mapped_column(String(4))
     sample_id: Mapped[str] = mapped_column(String(80))
+    sample_pk: Mapped[int] = mapped_column(ForeignKey("sample.id"), index=True)
     current_revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     revisions: Mapped[list[ResultRevision]] = relationship(
         back_populates="result", order_by="ResultRevision.revision"
     )
+    sample: Mapped[Sample] = relationship()
 
     @property
     def current(self) -> ResultRevision:
@@ -66,6 +96,8 @@ class ResultRevision(Audited, Base):
     sample_type: Mapped[str | None] = mapped_column(String(20))
     chain_of_custody: Mapped[str | None] = mapped_column(String(80))
     notes: Mapped[str | None] = mapped_column(Text)
+    # An estimate (e.g. flow from pump run-time while the meter was down): reported, and flagged.
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)  # why this revision replaced the one before
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)

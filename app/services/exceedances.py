@@ -140,19 +140,24 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
     return summary
 
 
-def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
-                    days: list[date], *, reason: str) -> EvaluationSummary:
-    """Re-evaluate every month a change on these days can touch (and flows touch every parameter)."""
-    months = {m.label: m for day in days for m in months_touched(day)}
+def evaluation_targets(permit: Permit, outfall: str, code: str, location: str) -> list[tuple[str, str]]:
+    """The parameters whose months a change of this one can move: itself, and for a flow (every mass
+    column, CALC-07) or an influent result (every percent removal, CALC-09) the whole outfall."""
     targets = {(code, location)}
     if code == FLOW_PARAMETER_CODE or location == "G":
-        # Flow feeds every mass column and influent every percent removal of the outfall.
         for version in permit.versions:
             for o in version.outfalls:
                 if o.feature_id == outfall:
                     targets |= {(p.code, p.monitoring_location) for p in o.parameters}
+    return sorted(targets)
+
+
+def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
+                    days: list[date], *, reason: str) -> EvaluationSummary:
+    """Re-evaluate every month a change on these days can touch."""
+    months = {m.label: m for day in days for m in months_touched(day)}
     summary = EvaluationSummary()
-    for target_code, target_location in sorted(targets):
+    for target_code, target_location in evaluation_targets(permit, outfall, code, location):
         for month in months.values():
             evaluate_parameter_month(session, permit, outfall, target_code, target_location, month,
                                      reason=reason, summary=summary)

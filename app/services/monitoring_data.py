@@ -12,6 +12,7 @@ from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
 from app.domain.mass_loading import FLOW_PARAMETER_CODE
 from app.domain.measurements import Measurement
 from app.domain.rules_config import effective_rules
+from app.domain.sample_rules import check_holding_time
 from app.domain.units import UnitError, convert
 from app.models.monitoring import Result, ResultRevision
 from app.models.permit import MonitoredParameter, PermitVersion
@@ -54,9 +55,19 @@ def measurement_of(result: Result, revision: ResultRevision, target_unit: str | 
             unit = target_unit
         except UnitError:
             pass  # left in its own unit: the calculation then flags the mix of units
+    holding = None
+    if revision.sampled_at is not None and revision.analyzed_at is not None:
+        try:
+            holding = check_holding_time(result.parameter_code, sampled_at=revision.sampled_at,
+                                         analyzed_at=revision.analyzed_at, sample_type=revision.sample_type,
+                                         composite_end=result.sample.composite_end if result.sample else None)
+        except ValueError:
+            holding = None  # impossible times are refused at entry; an old row is not judged twice
     return Measurement(value=value, sample_date=revision.sample_date, unit=unit, qualifier=revision.qualifier,
                        mdl=mdl, rl=rl, sampled_at=revision.sampled_at, sample_type=revision.sample_type,
-                       sample_id=result.sample_id, parameter_code=result.parameter_code)
+                       sample_id=result.sample_id, parameter_code=result.parameter_code,
+                       estimated=bool(revision.estimated),
+                       holding_time_exceeded=bool(holding and holding.exceeded))
 
 
 def current_results(session: Session, permit_id: int, outfall: str, parameter_code: str,

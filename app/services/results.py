@@ -1,4 +1,8 @@
-"""record_result: store one lab result (or its correction) and evaluate it against the permit at once."""
+"""record_result: store one lab result (or its correction) and evaluate it against the permit at once.
+
+Checking and storing are two steps (plan_result, store_result) so that an import can check every
+row of a file before it stores any (CONTRACTS.md section 4: all-or-nothing by default).
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.result_fields import ResultFieldError, ResultFields, parse_result_fields
-from app.models.monitoring import Result, ResultRevision
+from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import MonitoredParameter, Permit
 from app.services.audit import audit_context
 from app.services.exceedances import EvaluationSummary, evaluate_around
@@ -19,8 +23,20 @@ from app.services.permits import permit_version_on
 IMPORTED, UNCHANGED, REVISED = "imported", "unchanged", "revised"
 
 
-class ResultConflict(ValueError):
+class ResultConflict(ResultFieldError):
     """The same sample and parameter with other values, and no correction reason or no named user."""
+
+
+@dataclass(frozen=True)
+class ResultPlan:
+    """A checked row: what storing it would do (imported, unchanged or revised)."""
+
+    status: str
+    permit: Permit
+    parameter: MonitoredParameter
+    fields: ResultFields
+    result: Result | None
+    sample: Sample | None
 
 
 @dataclass(frozen=True)
@@ -31,15 +47,15 @@ class RecordOutcome:
     evaluation: EvaluationSummary | None
 
 
-def _permit(session: Session, raw: Mapping[str, Any]) -> Permit:
-    number = str(raw.get("permit") or "").strip()
-    permit = session.scalar(select(Permit).where(Permit.number == number)) if number else None
+def find_permit(session: Session, number: object) -> Permit:
+    text = str(number or "").strip()
+    permit = session.scalar(select(Permit).where(Permit.number == text)) if text else None
     if permit is None:
-        raise ResultFieldError("permit", f"no permit numbered {number!r}; import the permit first")
+        raise ResultFieldError("permit", f"no permit numbered {text!r}; import the permit first")
     return permit
 
 
-def _monitored_parameter(permit: Permit, fields: ResultFields) -> MonitoredParameter:
+def monitored_parameter(permit: Permit, fields: ResultFields) -> MonitoredParameter:
     version = permit_version_on(permit, fields.sample_date)
     if version is None:
         raise ResultFieldError("sampled_at", f"{fields.sample_date.isoformat()} is before permit {permit.number} "
@@ -66,6 +82,74 @@ def _same(revision: ResultRevision, fields: ResultFields) -> bool:
     return all(getattr(revision, name) == value for name, value in fields.stored_values().items())
 
 
+def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None) -> ResultPlan:
+    """Check one row against the permit and what is stored; raises ResultFieldError naming the field."""
+    permit = find_permit(session, raw.get("permit"))
+    fields = parse_result_fields(raw, permit.facility.timezone)
+    parameter = monitored_parameter(permit, fields)
+    location = parameter.monitoring_location
+    sample = session.scalar(select(Sample).where(Sample.permit_id == permit.id,
+                                                 Sample.sample_code == fields.sample_id))
+    if sample is not None and (sample.outfall, sample.monitoring_location) != (fields.outfall, location):
+        raise ResultConflict("sample_id", f"sample {fields.sample_id} was collected at outfall {sample.outfall} "
+                                          f"location {sample.monitoring_location}, not {fields.outfall} {location}")
+    result = session.scalar(select(Result).where(Result.permit_id == permit.id, Result.sample_id == fields.sample_id,
+                                                 Result.parameter_code == fields.parameter_code))
+    if result is None:
+        return ResultPlan(IMPORTED, permit, parameter, fields, None, sample)
+    if _same(result.current, fields):
+        return ResultPlan(UNCHANGED, permit, parameter, fields, result, sample)
+    if actor_id is None or not fields.correction_reason:
+        raise ResultConflict("value", f"sample {fields.sample_id} {fields.parameter_code} is already stored with "
+                                      f"other values (value {result.current.value}{result.current.unit}); a correction "
+                                      "needs a named user and a correction_reason")
+    return ResultPlan(REVISED, permit, parameter, fields, result, sample)
+
+
+def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id: int | None = None,
+                 actor_label: str | None = None) -> tuple[Result, int]:
+    """Store a checked row: a new result, or a new revision of it. Returns (result, revision number)."""
+    fields, location = plan.fields, plan.parameter.monitoring_location
+    if plan.status == UNCHANGED:
+        return plan.result, plan.result.current_revision
+    with audit_context(session, actor_id=actor_id, actor_label=actor_label,
+                       reason=fields.correction_reason or "result recorded"):
+        sample = plan.sample or session.scalar(select(Sample).where(
+            Sample.permit_id == plan.permit.id, Sample.sample_code == fields.sample_id))
+        if sample is None:
+            sample = Sample(permit_id=plan.permit.id, sample_code=fields.sample_id, outfall=fields.outfall,
+                            monitoring_location=location, sampled_at=fields.sampled_at,
+                            sample_date=fields.sample_date, sample_type=fields.sample_type,
+                            chain_of_custody=fields.chain_of_custody)
+            session.add(sample)
+            session.flush()
+        result = plan.result
+        if result is None:
+            result = Result(permit_id=plan.permit.id, outfall=fields.outfall, parameter_code=fields.parameter_code,
+                            monitoring_location=location, sample_id=fields.sample_id, sample_pk=sample.id,
+                            current_revision=1)
+            session.add(result)
+            session.flush()
+            number = 1
+        else:
+            number = result.current_revision + 1
+        session.add(ResultRevision(result_id=result.id, revision=number, received_at=fields.received_at or now,
+                                   reason=fields.correction_reason if number > 1 else None,
+                                   entered_by_id=actor_id, **fields.stored_values()))
+        result.current_revision = number
+        session.flush()
+        session.expire(result, ["revisions"])
+    return result, number
+
+
+def evaluation_days(plan: ResultPlan) -> list:
+    """The sample days a stored row can change: its own, and for a correction the day it replaces."""
+    days = {plan.fields.sample_date}
+    if plan.result is not None and plan.status == REVISED:
+        days.add(plan.result.current.sample_date)
+    return sorted(days)
+
+
 def record_result(session: Session, raw: Mapping[str, Any], *, now: datetime, actor_id: int | None = None,
                   actor_label: str | None = None, evaluate: bool = True) -> RecordOutcome:
     """Store one result row (CONTRACTS.md section 4) and re-evaluate the months it touches.
@@ -73,44 +157,16 @@ def record_result(session: Session, raw: Mapping[str, Any], *, now: datetime, ac
     The same sample id and parameter with the same values stores nothing. Different values are a
     correction: a new revision, allowed only with a named user and a `correction_reason`.
     """
-    permit = _permit(session, raw)
-    fields = parse_result_fields(raw, permit.facility.timezone)
-    parameter = _monitored_parameter(permit, fields)
-    location = parameter.monitoring_location
-    result = session.scalar(select(Result).where(Result.permit_id == permit.id, Result.sample_id == fields.sample_id,
-                                                 Result.parameter_code == fields.parameter_code))
-    received_at = fields.received_at or now
-    days = [fields.sample_date]
-    with audit_context(session, actor_id=actor_id, actor_label=actor_label,
-                       reason=fields.correction_reason or "result recorded"):
-        if result is None:
-            result = Result(permit_id=permit.id, outfall=fields.outfall, parameter_code=fields.parameter_code,
-                            monitoring_location=location, sample_id=fields.sample_id, current_revision=1)
-            session.add(result)
-            session.flush()
-            number, status = 1, IMPORTED
-        else:
-            current = result.current
-            if _same(current, fields) and (result.outfall, result.monitoring_location) == (fields.outfall, location):
-                return RecordOutcome(UNCHANGED, result.id, current.revision, None)
-            if (result.outfall, result.monitoring_location) != (fields.outfall, location):
-                raise ResultConflict(f"sample {fields.sample_id} {fields.parameter_code}: already stored for outfall "
-                                     f"{result.outfall} location {result.monitoring_location}")
-            if actor_id is None or not fields.correction_reason:
-                raise ResultConflict(f"sample {fields.sample_id} {fields.parameter_code}: already stored with other "
-                                     "values; a correction needs a named user and a correction_reason")
-            days.append(current.sample_date)
-            number, status = current.revision + 1, REVISED
-        session.add(ResultRevision(result_id=result.id, revision=number, received_at=received_at,
-                                   reason=fields.correction_reason if status == REVISED else None,
-                                   entered_by_id=actor_id, **fields.stored_values()))
-        result.current_revision = number
-        session.flush()
-        session.expire(result, ["revisions"])
+    plan = plan_result(session, raw, actor_id=actor_id)
+    if plan.status == UNCHANGED:
+        return RecordOutcome(UNCHANGED, plan.result.id, plan.result.current_revision, None)
+    days = evaluation_days(plan)
+    result, number = store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
     evaluation = None
     if evaluate:
+        fields = plan.fields
         why = (f"result {fields.sample_id} {fields.parameter_code} corrected: {fields.correction_reason}"
-               if status == REVISED else f"result {fields.sample_id} {fields.parameter_code} recorded")
-        evaluation = evaluate_around(session, permit, fields.outfall, fields.parameter_code, location,
-                                     sorted(set(days)), reason=why)
-    return RecordOutcome(status, result.id, number, evaluation)
+               if plan.status == REVISED else f"result {fields.sample_id} {fields.parameter_code} recorded")
+        evaluation = evaluate_around(session, plan.permit, fields.outfall, fields.parameter_code,
+                                     plan.parameter.monitoring_location, days, reason=why)
+    return RecordOutcome(plan.status, result.id, number, evaluation)

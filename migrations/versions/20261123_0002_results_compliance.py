@@ -1,8 +1,8 @@
-"""Results and their revisions; exceedances, non-sample events and notification obligations.
+"""Samples, results and their revisions; exceedances, non-sample events and notification obligations.
 
 Revision ID: 0002_results_compliance
 Revises: 0001_foundation
-Create Date: 2026-11-23 08:35:47.111482
+Create Date: 2026-11-23 08:51:30.898194
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,31 @@ def upgrade():
     with op.batch_alter_table('noncompliance_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_noncompliance_event_permit_id'), ['permit_id'], unique=False)
 
+    op.create_table('sample',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('permit_id', sa.Integer(), nullable=False),
+    sa.Column('sample_code', sa.String(length=80), nullable=False),
+    sa.Column('outfall', sa.String(length=4), nullable=False),
+    sa.Column('monitoring_location', sa.String(length=4), nullable=False),
+    sa.Column('sampled_at', sa.DateTime(), nullable=True),
+    sa.Column('sample_date', sa.Date(), nullable=False),
+    sa.Column('sample_type', sa.String(length=20), nullable=True),
+    sa.Column('collector', sa.String(length=120), nullable=True),
+    sa.Column('chain_of_custody', sa.String(length=80), nullable=True),
+    sa.Column('composite_start', sa.DateTime(), nullable=True),
+    sa.Column('composite_end', sa.DateTime(), nullable=True),
+    sa.Column('field_notes', sa.Text(), nullable=True),
+    sa.Column('sampling_event_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['permit_id'], ['permit.id'], name=op.f('fk_sample_permit_id_permit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sample')),
+    sa.UniqueConstraint('permit_id', 'sample_code', name=op.f('uq_sample_permit_id_sample_code'))
+    )
+    with op.batch_alter_table('sample', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sample_permit_id'), ['permit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sample_sample_date'), ['sample_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sample_sampling_event_id'), ['sampling_event_id'], unique=False)
+
     op.create_table('result',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('permit_id', sa.Integer(), nullable=False),
@@ -41,14 +66,17 @@ def upgrade():
     sa.Column('parameter_code', sa.String(length=5), nullable=False),
     sa.Column('monitoring_location', sa.String(length=4), nullable=False),
     sa.Column('sample_id', sa.String(length=80), nullable=False),
+    sa.Column('sample_pk', sa.Integer(), nullable=False),
     sa.Column('current_revision', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['permit_id'], ['permit.id'], name=op.f('fk_result_permit_id_permit')),
+    sa.ForeignKeyConstraint(['sample_pk'], ['sample.id'], name=op.f('fk_result_sample_pk_sample')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_result')),
     sa.UniqueConstraint('permit_id', 'sample_id', 'parameter_code', name=op.f('uq_result_permit_id_sample_id_parameter_code'))
     )
     with op.batch_alter_table('result', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_result_permit_id'), ['permit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_result_sample_pk'), ['sample_pk'], unique=False)
 
     op.create_table('result_revision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +97,7 @@ def upgrade():
     sa.Column('sample_type', sa.String(length=20), nullable=True),
     sa.Column('chain_of_custody', sa.String(length=80), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('estimated', sa.Boolean(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
     sa.Column('entered_at', sa.DateTime(), nullable=False),
@@ -166,8 +195,8 @@ def downgrade():
     op.drop_table('notification_obligation')
     with op.batch_alter_table('exceedance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exceedance_permit_id'))
-        batch_op.drop_index(batch_op.f('ix_exceedance_evaluation_month'))
         batch_op.drop_index(batch_op.f('ix_exceedance_limit_column_id'))
+        batch_op.drop_index(batch_op.f('ix_exceedance_evaluation_month'))
 
     op.drop_table('exceedance')
     with op.batch_alter_table('result_revision', schema=None) as batch_op:
@@ -176,9 +205,16 @@ def downgrade():
 
     op.drop_table('result_revision')
     with op.batch_alter_table('result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_result_sample_pk'))
         batch_op.drop_index(batch_op.f('ix_result_permit_id'))
 
     op.drop_table('result')
+    with op.batch_alter_table('sample', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sample_sampling_event_id'))
+        batch_op.drop_index(batch_op.f('ix_sample_sample_date'))
+        batch_op.drop_index(batch_op.f('ix_sample_permit_id'))
+
+    op.drop_table('sample')
     with op.batch_alter_table('noncompliance_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_noncompliance_event_permit_id'))
 
