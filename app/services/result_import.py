@@ -145,3 +145,58 @@ def _evaluate(session: Session, touched: dict[tuple, set]) -> EvaluationSummary:
                 evaluate_parameter_month(session, permit, outfall, target_code, target_location,
                                          parse_period(label), reason="results imported", summary=summary)
     return summary
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the engine would find if a row were stored: the exceedances it would create or clear."""
+
+    row: int
+    status: str
+    problem: RowProblem | None
+    exceedances: tuple[str, ...]
+    cleared: tuple[str, ...]
+
+
+def _describe(session: Session, ids: list[int]) -> tuple[str, ...]:
+    from app.models.compliance import Exceedance
+
+    found = [session.get(Exceedance, i) for i in ids]
+    return tuple(f"{e.parameter_code} {e.statistical_base.replace('_', ' ')} {e.value} {e.unit} "
+                 f"over the limit {e.limit_text} ({e.evaluation_key.split(':', 1)[1]})" for e in found if e)
+
+
+def preview_verdicts(session: Session, rows: list[dict], *, now: datetime, actor_id: int | None = None,
+                     actor_label: str | None = None) -> list[Verdict]:
+    """Store the rows inside a SAVEPOINT, evaluate, read what the engine found, and roll it all back.
+
+    The entry form shows the verdict before anything is saved; it is the same engine that judges
+    the stored result, so the preview cannot disagree with what saving does.
+    """
+    verdicts = []
+    savepoint = session.begin_nested()
+    try:
+        for number, raw in enumerate(rows, start=1):
+            try:
+                plan = plan_result(session, raw, actor_id=actor_id)
+            except ResultFieldError as error:
+                message = str(error).split(": ", 1)[1] if ": " in str(error) else str(error)
+                verdicts.append(Verdict(number, "rejected", RowProblem(number, error.field, raw.get(error.field),
+                                                                       message), (), ()))
+                continue
+            if plan.status == UNCHANGED:
+                verdicts.append(Verdict(number, UNCHANGED, None, (), ()))
+                continue
+            days = evaluation_days(plan)
+            store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
+            summary = EvaluationSummary()
+            for code, location in evaluation_targets(plan.permit, plan.fields.outfall, plan.fields.parameter_code,
+                                                     plan.parameter.monitoring_location):
+                for month in {m.label: m for d in days for m in months_touched(d)}.values():
+                    evaluate_parameter_month(session, plan.permit, plan.fields.outfall, code, location, month,
+                                             reason="preview", summary=summary)
+            verdicts.append(Verdict(number, plan.status, None, _describe(session, summary.created + summary.updated),
+                                    _describe(session, summary.withdrawn)))
+    finally:
+        savepoint.rollback()
+    return verdicts
