@@ -4,11 +4,12 @@ from app.models.base import Base
 from app.models.compliance import Exceedance, NoncomplianceEvent, NotificationObligation
 from app.models.facility import Facility
 from app.models.monitoring import Result, ResultRevision, Sample
+from app.models.report import NodiDeclaration
 from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.user import ROLES, LoginFailure, User
 
 __all__ = [
     "AuditEntry", "Base", "Exceedance", "Facility", "LimitColumn", "LoginFailure", "MonitoredParameter",
-    "NoncomplianceEvent", "NotificationObligation", "Outfall", "Permit", "PermitVersion", "ROLES", "Result",
+    "NodiDeclaration", "NoncomplianceEvent", "NotificationObligation", "Outfall", "Permit", "PermitVersion", "ROLES", "Result",
     "ResultRevision", "Sample", "User",
 ]

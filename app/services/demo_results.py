@@ -43,14 +43,15 @@ def _sample_days(frequency: str, first: date, last: date) -> list[date]:
 
 
 def _typical(parameter: MonitoredParameter, rng: random.Random) -> tuple[str, str]:
-    """(value, unit): about a third to two thirds of the tightest limit, with the limit's precision."""
+    """(value, unit): about a third to two thirds of the tightest limit, with the limit's precision; flows
+    sized so that the mass limits (lb/d) hold on a typical day."""
     columns = [c for c in parameter.columns if c.derived is None]
     unit = columns[0].unit
     if parameter.code == "00400":
         return f"{Decimal(rng.randint(66, 82)) / 10}", unit
     limits = [Decimal(c.limit_text) for c in columns if c.limit_text and not c.statistical_base.endswith("minimum")]
     if parameter.code == "50050":
-        base = Decimal("0.42") if unit == "MGD" else Decimal("21000")
+        base = Decimal("0.15") if unit == "MGD" else Decimal("21000")
         return str((base * Decimal(rng.randint(80, 120)) / 100).quantize(Decimal("0.001") if unit == "MGD"
                                                                           else Decimal(1))), unit
     ceiling = min(limits) if limits else Decimal(10)
