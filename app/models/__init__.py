@@ -5,11 +5,12 @@ from app.models.compliance import Exceedance, NoncomplianceEvent, NotificationOb
 from app.models.facility import Facility
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.report import NodiDeclaration
+from app.models.schedule import OutboxMessage, SamplingEvent
 from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.user import ROLES, LoginFailure, User
 
 __all__ = [
     "AuditEntry", "Base", "Exceedance", "Facility", "LimitColumn", "LoginFailure", "MonitoredParameter",
-    "NodiDeclaration", "NoncomplianceEvent", "NotificationObligation", "Outfall", "Permit", "PermitVersion", "ROLES", "Result",
-    "ResultRevision", "Sample", "User",
+    "NodiDeclaration", "NoncomplianceEvent", "NotificationObligation", "Outfall", "OutboxMessage", "Permit",
+    "PermitVersion", "ROLES", "Result", "ResultRevision", "Sample", "SamplingEvent", "User",
 ]

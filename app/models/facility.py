@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.audited import Audited
@@ -21,6 +20,9 @@ class Facility(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    # {"preferred_weekdays": ["tuesday", "thursday"], "holidays": ["2026-12-25", ...]}: what the
+    # schedule plans around; shutdown days are holidays too.
+    schedule_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     permits: Mapped[list["Permit"]] = relationship(back_populates="facility", order_by="Permit.number")

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.audited import Audited
@@ -27,8 +29,12 @@ class User(UserMixin, Audited, Base):
     # remember-me cookies and invitation links stop working at once.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Which reminders the person gets and how: {"sampling_due": true, ..., "digest": false}.
+    reminder_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The private iCalendar feed URL carries a token; only its digest is stored, and it can be revoked.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    __audit_exclude__ = ("password_hash", "api_token_hash")
+    __audit_exclude__ = ("password_hash", "api_token_hash", "calendar_token_hash")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
