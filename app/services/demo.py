@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.models.monitoring import Result
 from app.models.permit import Permit
 from app.services.demo_results import load_demo_results
+from app.services.sampling_schedule import generate_schedule, refresh_statuses
 from app.models.user import User
 from app.services.permits import import_permit_definition
 from app.services.users import create_user
@@ -44,5 +45,9 @@ def load_demo(session: Session, today: date) -> str:
         if outcome.created:
             lines.append(f"permit {outcome.permit_number} version {outcome.version}")
     if session.scalar(select(func.count(Result.id))) == 0:
-        lines.append(f"{load_demo_results(session, today)} results of the twelve months before {today:%B %Y}")
+        lines.append(f"{load_demo_results(session, today)} results from the twelve months before {today:%B %Y} "
+                     "to yesterday")
+        for permit in session.scalars(select(Permit)):
+            generate_schedule(session, permit, today=today)
+            refresh_statuses(session, permit, today=today)
     return "demo loaded: " + (", ".join(lines) if lines else "nothing new")

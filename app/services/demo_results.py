@@ -28,7 +28,7 @@ PLANTED = (
     ("SP0002345", "101", "01067", 11, 3, "4.10"),   # nickel daily maximum 3.98
     ("CT0000001", "001", "01042", 11, 27, "1.2"),   # copper again, late in the last month: still open
 )
-UNITS = {"50050": None, "00400": "SU"}
+SKIPPED = ("CT0000001", "001", "01092")
 
 
 def _sample_days(frequency: str, first: date, last: date) -> list[date]:
@@ -73,10 +73,12 @@ def _row(permit: Permit, parameter: MonitoredParameter, day: date, value: str, u
 
 
 def load_demo_results(session: Session, today: date) -> int:
-    """Twelve full months before `today`'s month; returns how many results were stored."""
+    """Twelve full months before `today`'s month and this month up to yesterday; returns the count stored."""
     first = month_of(month_of(today).start - timedelta(days=365)).start
-    last = month_of(today).start - timedelta(days=1)
+    last = today - timedelta(days=1)
     rng = random.Random(20261123)  # the same demo every time
+    # The Tuesday of the week before last: its zinc sample was never taken.
+    skipped_day = today - timedelta(days=7 + (today.weekday() - 1) % 7)
     stored = 0
     for permit in session.scalars(select(Permit).order_by(Permit.number)):
         zone = ZoneInfo(permit.facility.timezone)
@@ -89,6 +91,8 @@ def load_demo_results(session: Session, today: date) -> int:
             for parameter in outfall.parameters:
                 for day in _sample_days(parameter.frequency, max(first, version.effective), last):
                     value, unit = _typical(parameter, rng)
+                    if (permit.number, outfall.feature_id, parameter.code) == SKIPPED and day == skipped_day:
+                        continue  # the sample nobody took: the schedule shows it missed
                     value = planted.get((outfall.feature_id, parameter.code, day), value)
                     record_result(session, _row(permit, parameter, day, value, unit, zone),
                                   now=datetime.combine(day, time(12), tzinfo=zone), actor_label="demo",
@@ -96,7 +100,7 @@ def load_demo_results(session: Session, today: date) -> int:
                     stored += 1
                 for extra_day, value in ((d, v) for (o, c, d), v in planted.items()
                                          if (o, c) == (outfall.feature_id, parameter.code)):
-                    if extra_day not in _sample_days(parameter.frequency, first, last):
+                    if extra_day <= last and extra_day not in _sample_days(parameter.frequency, first, last):
                         # An extra sample is still a sample: 122.41(l)(4)(ii) puts it in the DMR.
                         _, unit = _typical(parameter, rng)
                         record_result(session, _row(permit, parameter, extra_day, value, unit, zone),

@@ -15,7 +15,7 @@ TODAY = date(2026, 11, 23)
 def test_demo_loads_a_year_of_results_with_exceedances_once(db):
     summary = load_demo(db.session, TODAY)
     db.session.commit()
-    assert "results of the twelve months before November 2026" in summary
+    assert "results from the twelve months before November 2026 to yesterday" in summary
     results = db.session.scalar(select(func.count(Result.id)))
     assert results > 1000
     found = {(e.parameter_code, e.statistical_base, e.first_day.isoformat())
