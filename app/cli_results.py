@@ -50,8 +50,8 @@ def results_import(file: Path, dry_run: bool, skip_invalid: bool, as_email: str 
         db.session.rollback()
     for problem in report.problems[:SHOWN_PROBLEMS]:
         click.echo(str(problem), err=True)
-    if len(report.problems) > SHOWN_PROBLEMS:
-        click.echo(f"... and {len(report.problems) - SHOWN_PROBLEMS} more rejected rows", err=True)
+    if report.rejected > SHOWN_PROBLEMS:
+        click.echo(f"... and {report.rejected - SHOWN_PROBLEMS} more rejected rows", err=True)
     if report.problems and not skip_invalid:
         click.echo("nothing was stored: fix the rows above, or use --skip-invalid to store the valid rows", err=True)
     suffix = " (dry run: nothing stored)" if dry_run else ""

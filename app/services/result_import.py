@@ -16,6 +16,7 @@ from app.services.exceedances import (EvaluationSummary, evaluate_parameter_mont
 from app.services.results import UNCHANGED, evaluation_days, plan_result, store_result
 
 PREVIEW_LIMIT = 2000  # rows kept for the upload page's preview; counts cover every row regardless
+PROBLEM_LIMIT = 1000  # row problems kept in memory; a file of a million bad rows is still counted whole
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], act
                 problem = RowProblem(number, error.field, raw.get(error.field), message)
             else:
                 place = (plan.fields.outfall, plan.parameter.monitoring_location)
-                first = samples.setdefault((plan.permit.id, plan.fields.sample_id), (number, place))
+                sample_key = blake2b(f"{plan.permit.id}\x1f{plan.fields.sample_id}".encode(), digest_size=16).digest()
+                first = samples.setdefault(sample_key, (number, place))
                 if first[1] != place:
                     problem = RowProblem(number, "sample_id", raw.get("sample_id"),
                                          f"row {first[0]} has this sample at outfall {first[1][0]} location "
@@ -100,7 +102,8 @@ def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], act
         if problem is not None:
             rejected.add(number)
             report.rejected += 1
-            report.problems.append(problem)
+            if len(report.problems) < PROBLEM_LIMIT:
+                report.problems.append(problem)
             if len(report.preview) < PREVIEW_LIMIT:
                 report.preview.append(RowPreview(number, "rejected", str(problem)))
     return rejected

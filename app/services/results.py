@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.domain.result_fields import ResultFieldError, ResultFields, parse_result_fields
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import MonitoredParameter, Permit
+from app.models.schedule import CANCELLED, SamplingEvent
 from app.services.audit import audit_context
 from app.services.exceedances import EvaluationSummary, evaluate_around
 from app.services.permits import permit_version_on
@@ -106,6 +107,19 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
     return ResultPlan(REVISED, permit, parameter, fields, result, sample)
 
 
+def _scheduled_event_id(session: Session, plan: ResultPlan) -> int | None:
+    """The planned trip this sample satisfies: same outfall, its parameter due, the day inside its window."""
+    day, code = plan.fields.sample_date, plan.fields.parameter_code
+    for event in session.scalars(select(SamplingEvent).where(
+            SamplingEvent.permit_id == plan.permit.id, SamplingEvent.outfall == plan.fields.outfall,
+            SamplingEvent.status != CANCELLED, SamplingEvent.window_end >= day,
+            SamplingEvent.event_date <= day + timedelta(days=366)).order_by(SamplingEvent.event_date)):
+        for entry in event.parameters:
+            if entry["code"] == code and entry["window_start"] <= day.isoformat() <= entry["window_end"]:
+                return event.id
+    return None
+
+
 def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id: int | None = None,
                  actor_label: str | None = None) -> tuple[Result, int]:
     """Store a checked row: a new result, or a new revision of it. Returns (result, revision number)."""
@@ -120,7 +134,8 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
             sample = Sample(permit_id=plan.permit.id, sample_code=fields.sample_id, outfall=fields.outfall,
                             monitoring_location=location, sampled_at=fields.sampled_at,
                             sample_date=fields.sample_date, sample_type=fields.sample_type,
-                            chain_of_custody=fields.chain_of_custody)
+                            chain_of_custody=fields.chain_of_custody,
+                            sampling_event_id=_scheduled_event_id(session, plan))
             session.add(sample)
             session.flush()
         result = plan.result

@@ -86,3 +86,13 @@ def test_bad_windows_are_refused(runner, db, permit):
                                                      "--json"]).output
     assert "no permit numbered" in runner.invoke(args=["schedule", "list", "--from", "2026-03-01", "--to",
                                                        "2026-03-02", "--json", "--permit", "X"]).output
+
+
+def test_a_recorded_sample_is_linked_to_the_trip_it_satisfies(db, permit):
+    from app.models.monitoring import Sample
+
+    generate_schedule(db.session, permit, today=date(2026, 3, 1), horizon_days=30)
+    _tss(db, "T-9", "2026-03-09")  # Monday, inside the window of Tuesday the 10th
+    sample = db.session.scalars(select(Sample).where(Sample.sample_code == "T-9")).one()
+    event = db.session.get(SamplingEvent, sample.sampling_event_id)
+    assert (event.event_date, event.outfall) == (date(2026, 3, 10), "001")
