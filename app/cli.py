@@ -161,13 +161,14 @@ def serve(host: str, port: int, no_scheduler: bool):
 
 
 def register_commands(app) -> None:
+    from app.cli_backup import backup_cli
     from app.cli_compliance import compliance_cli, events_cli
     from app.cli_reports import dmr_cli
     from app.cli_results import results_cli
     from app.cli_schedule import schedule_cli
 
     for command in (users_cli, permits_cli, audit_cli, results_cli, schedule_cli, events_cli, compliance_cli, dmr_cli,
-                    demo, scheduler_command, serve):
+                    backup_cli, demo, scheduler_command, serve):
         app.cli.add_command(command)
 
 
