@@ -29,6 +29,7 @@ class Sample(Audited, Base):
     sample_date: Mapped[date] = mapped_column(Date, index=True)
     sample_type: Mapped[str | None] = mapped_column(String(20))
     collector: Mapped[str | None] = mapped_column(String(120))
+    lab: Mapped[str | None] = mapped_column(String(120))
     chain_of_custody: Mapped[str | None] = mapped_column(String(80))
     composite_start: Mapped[datetime | None] = mapped_column()
     composite_end: Mapped[datetime | None] = mapped_column()
