@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
@@ -28,7 +29,7 @@ def dmr_build(permit_number: str, period: str, fmt: str, out: str):
     """Build the report of one monitoring period in one format."""
     try:
         built = build_dmr(db.session, permit_number, period)
-        data = render_dmr(built, fmt)
+        data = render_dmr(built, fmt, contact=current_app.config.get("OUTFALL_MAIL_FROM", ""))
     except DmrError as error:
         _fail(f"dmr build: {error}")
     if out == "-":

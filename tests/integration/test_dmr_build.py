@@ -110,3 +110,51 @@ def test_dmr_build_writes_the_file(runner, db, npdes, tmp_path):
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["permit"] == "CT0000001"
+
+
+XSD = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "domain" / "icis_npdes_5.14_xsd" / "index.xsd"
+
+
+def test_every_format_is_built_from_the_same_report_and_the_xml_is_schema_valid(runner, db, npdes, tmp_path):
+    """CONTRACTS.md 5-7: JSON, ICIS XML (XSD v5.14), NetDMR CSV and XLSX agree on each value."""
+    import csv
+
+    from lxml import etree
+    from openpyxl import load_workbook
+
+    for sample_id, day, value in (("T1", "2026-03-03T08:00", "22"), ("T2", "2026-03-10T08:00", "72")):
+        _store(db, "00530", sample_id, day, value)
+    _store(db, "50050", "F1", "2026-03-03", "0.150", unit="MGD")
+    db.session.commit()
+    files = {}
+    for fmt in ("json", "icis-xml", "netdmr-csv", "xlsx"):
+        out = tmp_path / f"dmr.{fmt}"
+        result = runner.invoke(args=["dmr", "build", "--permit", "CT0000001", "--period", "2026-03", "--format", fmt,
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        files[fmt] = out
+    document = json.loads(files["json"].read_text())
+    tss = next(p for p in document["outfalls"][0]["parameters"] if p["code"] == "00530")
+    assert tss["values"]["C3"]["value"] == "72" and tss["values"]["C3"]["violation"] is True
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    tree = etree.parse(str(files["icis-xml"]))
+    assert schema.validate(tree), schema.error_log
+    ns = {"i": "http://www.exchangenetwork.net/schema/icis/5"}
+    quantities = tree.xpath("//i:ReportParameter[i:ParameterCode='00530']/i:NumericReport"
+                            "[i:NumericReportCode='C3']//i:NumericConditionQuantity/text()", namespaces=ns)
+    assert quantities == ["72"]
+    rows = list(csv.DictReader(files["netdmr-csv"].read_text().splitlines()))
+    row = next(r for r in rows if r["parameter_cd"] == "00530")
+    assert (row["permitted_feature_id"], row["conc_3_value"], row["conc_3_qualifier"]) == ("001", "72", "=")
+    workbook = load_workbook(files["xlsx"])
+    assert "Outfall 001" in workbook.sheetnames
+    cells = {str(c.value) for row in workbook["Outfall 001"].iter_rows() for c in row if c.value is not None}
+    assert "72" in cells
+
+
+def test_a_unit_without_an_icis_code_is_an_error_not_a_guess(runner, db):
+    import_permit_definition(db.session, permit_document("pretreatment"))
+    db.session.commit()
+    result = runner.invoke(args=["dmr", "build", "--permit", "SP0002345", "--period", "2026-H1", "--format",
+                                 "icis-xml", "--out", "-"])
+    assert result.exit_code == 1 and "no ICIS unit code is known for unit 'gpd'" in result.output
