@@ -324,3 +324,21 @@ def test_CONTRACTS_3_column_definitions_are_validated():
     with pytest.raises(ValueError):
         ParameterDefinition(code="00530", frequency="1/7", sample_type="grab",
                             columns=(column("C2", "monthly_average", "30"), column("C2", "daily_maximum", "60")))
+
+
+def test_calc02_a_semiannual_report_reports_the_highest_calendar_month_average():
+    """CALC-02 over an SMR: January averages 1.0, February 3.0 -> 3.0 (not the six-month mean 2.0)."""
+    from decimal import Decimal as D
+    from datetime import date
+
+    from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
+    from app.domain.dmr_values import compute_parameter_values
+    from app.domain.measurements import Measurement
+    from app.domain.periods import parse_period
+    from app.domain.rules_config import effective_rules
+
+    parameter = ParameterDefinition("01042", "1/30", "grab",
+                                    (ColumnDefinition("C2", "monthly_average", "2.5", "mg/L"),))
+    results = [Measurement(D(v), d, "mg/L") for v, d in (("1.0", date(2026, 1, 6)), ("3.0", date(2026, 2, 3)))]
+    values = compute_parameter_values(parameter, results, parse_period("2026-H1"), effective_rules())
+    assert (values.values["C2"].value, values.values["C2"].violation) == ("3.0", True)
