@@ -25,8 +25,15 @@ def test_models_match_the_migrated_schema(db):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from app.models.search import FTS_OBJECT_PREFIXES
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        # The engine-specific full-text structures of migration 0007 are not mapped on purpose.
+        return not (name or "").startswith(FTS_OBJECT_PREFIXES)
+
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
 

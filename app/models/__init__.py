@@ -7,6 +7,7 @@ from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.record import CalibrationEntry, CustodyTransfer, Document, Instrument
 from app.models.report import NodiDeclaration, SignedReport
 from app.models.schedule import OutboxMessage, SamplingEvent
+from app.models.search import SearchEntry
 from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.user import ROLES, LoginFailure, User
 
@@ -14,5 +15,5 @@ __all__ = [
     "AuditEntry", "Base", "CalibrationEntry", "CustodyTransfer", "Document", "Exceedance", "Facility",
     "Instrument", "LimitColumn", "LoginFailure", "MonitoredParameter",
     "NodiDeclaration", "NoncomplianceEvent", "NotificationObligation", "Outfall", "OutboxMessage", "Permit",
-    "PermitVersion", "ROLES", "Result", "ResultRevision", "Sample", "SamplingEvent", "SignedReport", "User",
+    "PermitVersion", "ROLES", "Result", "ResultRevision", "Sample", "SamplingEvent", "SearchEntry", "SignedReport", "User",
 ]
