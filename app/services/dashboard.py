@@ -1,0 +1,161 @@
+"""What the manager sees first: what is due, what is wrong, and how much room the averages have left."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.daily_values import daily_values
+from app.domain.headroom import Headroom, average_headroom
+from app.domain.periods import MonitoringPeriod, dmr_due_date, period_containing
+from app.domain.permit_terms import facility_today
+from app.domain.rounding import parse_limit
+from app.domain.sampling_schedule import MonitoringNeed, plan_need, preferences_from
+from app.models.compliance import Exceedance, NotificationObligation
+from app.models.permit import Permit
+from app.models.record import CalibrationEntry, Instrument
+from app.models.schedule import MISSED, SCHEDULED, OutboxMessage, SamplingEvent
+from app.services.dmr_build import DmrError, build_dmr
+from app.services.monitoring_data import measurements_for, rules_of
+from app.services.notification_obligations import list_obligations
+from app.services.permit_overview import PermitSummary, permit_overview
+from app.services.permits import permit_version_on
+from app.services.report_signoff import latest_signed, revision_needed
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    permit: Permit
+    period: MonitoringPeriod
+    due: date
+    status: str  # not started | data incomplete | ready for review | signed | submitted | revision needed
+    detail: str
+
+
+@dataclass(frozen=True)
+class HeadroomRow:
+    permit: Permit
+    outfall: str
+    parameter_code: str
+    parameter_name: str
+    unit: str
+    headroom: Headroom
+
+
+@dataclass
+class Dashboard:
+    today: date
+    permits: list[PermitSummary]
+    obligations: list[tuple[NotificationObligation, Permit]] = field(default_factory=list)
+    due_this_week: list[tuple[SamplingEvent, Permit]] = field(default_factory=list)
+    missed: list[tuple[SamplingEvent, Permit]] = field(default_factory=list)
+    exceedances: list[tuple[Exceedance, Permit]] = field(default_factory=list)
+    reports: list[ReportStatus] = field(default_factory=list)
+    headroom: list[HeadroomRow] = field(default_factory=list)
+    calibrations_due: list[tuple[Instrument, date | None]] = field(default_factory=list)
+    failed_emails: int = 0
+
+
+def _events(session: Session, first: date, last: date, status: str) -> list[tuple[SamplingEvent, Permit]]:
+    rows = session.execute(select(SamplingEvent, Permit).join(Permit, Permit.id == SamplingEvent.permit_id)
+                           .where(SamplingEvent.event_date >= first, SamplingEvent.event_date <= last,
+                                  SamplingEvent.status == status)
+                           .order_by(SamplingEvent.event_date, SamplingEvent.outfall).limit(50))
+    return [(r[0], r[1]) for r in rows]
+
+
+def report_status(session: Session, permit: Permit, period: MonitoringPeriod, today: date) -> ReportStatus | None:
+    version = permit_version_on(permit, period.end)
+    if version is None:
+        return None
+    due = dmr_due_date(period, version.reporting_due_day)
+    signed = latest_signed(session, permit.id, period.label)
+    try:
+        built = build_dmr(session, permit.number, period.label)
+    except DmrError as error:
+        return ReportStatus(permit, period, due, "data incomplete", str(error))
+    if signed is not None:
+        changes = revision_needed(session, built)
+        if changes:
+            return ReportStatus(permit, period, due, "revision needed", "; ".join(changes[:3]))
+        return ReportStatus(permit, period, due, signed.status if signed.status != "superseded" else "signed",
+                            f"revision {signed.revision} signed by {signed.signer_name}")
+    samples = sum(p["samples"] for o in built.document["outfalls"] for p in o["parameters"])
+    if samples == 0:
+        return ReportStatus(permit, period, due, "not started", "no results in the period yet")
+    missing = [f for f in built.document["flags"] if f["code"] in ("NODI_REQUIRED", "MONITORING_FREQUENCY_NOT_MET")]
+    if today <= period.end or missing:
+        detail = "period still running" if today <= period.end else f"{len(missing)} item(s) to resolve"
+        return ReportStatus(permit, period, due, "data incomplete", detail)
+    return ReportStatus(permit, period, due, "ready for review",
+                        f"{built.document['violations']} violation(s), {len(built.document['flags'])} review flag(s)")
+
+
+def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow]:
+    version = permit_version_on(permit, today)
+    if version is None:
+        return []
+    rules = rules_of(version)
+    month = period_containing(today, "monthly")
+    preferences = preferences_from(permit.facility.schedule_preferences, rules["calc"]["week_start"])
+    rows = []
+    for outfall in version.outfalls:
+        for parameter in outfall.parameters:
+            columns = [c for c in parameter.columns if c.statistical_base == "monthly_average"
+                       and c.derived is None and c.limit_text is not None]
+            if not columns:
+                continue
+            results, _, _, _ = measurements_for(session, permit.id, parameter, month.start, month.end)
+            values = [v.value for v in daily_values(results, rules)]
+            need = MonitoringNeed(outfall.feature_id, parameter.code, parameter.monitoring_location,
+                                  parameter.frequency, parameter.sample_type, parameter.conditional)
+            required = len(plan_need(need, month.start, month.end, preferences)) or len(values)
+            for column in columns:
+                rows.append(HeadroomRow(permit, outfall.feature_id, parameter.code, parameter.name, column.unit,
+                                        average_headroom(values, parse_limit(column.limit_text), required)))
+    return rows
+
+
+def _calibrations(session: Session, today: date) -> list[tuple[Instrument, date | None]]:
+    last = dict(session.execute(select(CalibrationEntry.instrument_id, func.max(CalibrationEntry.performed_at))
+                                .where(CalibrationEntry.passed.is_(True)).group_by(CalibrationEntry.instrument_id))
+                .all())
+    due = []
+    for instrument in session.scalars(select(Instrument).where(Instrument.active.is_(True))):
+        done = last.get(instrument.id)
+        next_due = (done.date() + timedelta(days=instrument.calibration_interval_days)) if done else None
+        if next_due is None or next_due <= today + timedelta(days=14):
+            due.append((instrument, next_due))
+    return sorted(due, key=lambda pair: pair[1] or date.min)
+
+
+def build_dashboard(session: Session, now: datetime) -> Dashboard:
+    permits = permit_overview(session, now)
+    zone = permits[0].permit.facility.timezone if permits else "UTC"
+    today = facility_today(zone, now)
+    board = Dashboard(today=today, permits=permits)
+    board.obligations = list_obligations(session, open_only=True)[:10]
+    board.due_this_week = _events(session, today, today + timedelta(days=6), SCHEDULED)
+    board.missed = _events(session, today - timedelta(days=30), today, MISSED)
+    board.exceedances = [(r[0], r[1]) for r in session.execute(
+        select(Exceedance, Permit).join(Permit, Permit.id == Exceedance.permit_id)
+        .where(Exceedance.status == "active", Exceedance.last_day >= today - timedelta(days=30))
+        .order_by(Exceedance.last_day.desc()).limit(20))]
+    for summary in permits:
+        version = summary.applying
+        if version is None:
+            continue
+        current = period_containing(today, version.reporting_frequency)
+        previous = period_containing(current.start - timedelta(days=1), version.reporting_frequency)
+        for period in (previous, current):
+            status = report_status(session, summary.permit, period, today)
+            if status is not None:
+                board.reports.append(status)
+        board.headroom += _headroom(session, summary.permit, today)
+    board.calibrations_due = _calibrations(session, today)
+    board.failed_emails = session.scalar(select(func.count(OutboxMessage.id))
+                                         .where(OutboxMessage.status == "failed")) or 0
+    return board
+
