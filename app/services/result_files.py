@@ -80,18 +80,28 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     except (BadZipFile, KeyError, OSError) as error:
         raise ResultFileError(f"not a readable .xlsx workbook ({error})") from None
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise ResultFileError("the first sheet is empty; expected a header row and result rows")
-        names = check_header(list(header)[:MAX_COLUMNS])
-        for number, cells in enumerate(rows, start=FIRST_DATA_ROW):
-            texts = [_cell_text(c) for c in cells]
-            if not any(t and t.strip() for t in texts):
-                continue
-            yield number, {n: t for n, t in zip(names, texts) if n}
+        yield from _sheet_rows(workbook)
+    except (KeyError, ValueError, OSError, SyntaxError) as error:
+        # openpyxl parses the sheet XML lazily: a damaged sheet fails here, not at load_workbook.
+        # (lxml's XMLSyntaxError is a SyntaxError.) ResultFileError is a ValueError and passes through.
+        if isinstance(error, ResultFileError):
+            raise
+        raise ResultFileError(f"not a readable .xlsx workbook ({error})") from None
     finally:
         workbook.close()
+
+
+def _sheet_rows(workbook) -> Iterator[tuple[int, dict[str, Any]]]:
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise ResultFileError("the first sheet is empty; expected a header row and result rows")
+    names = check_header(list(header)[:MAX_COLUMNS])
+    for number, cells in enumerate(rows, start=FIRST_DATA_ROW):
+        texts = [_cell_text(c) for c in cells]
+        if not any(t and t.strip() for t in texts):
+            continue
+        yield number, {n: t for n, t in zip(names, texts) if n}
 
 
 def row_reader(opener: Callable[[], IO[bytes]], filename: str) -> Callable[[], Iterator[tuple[int, dict]]]:

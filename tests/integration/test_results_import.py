@@ -140,3 +140,20 @@ def test_a_file_that_is_not_a_results_file_is_refused(runner, db, npdes, tmp_pat
     (tmp_path / "latin.csv").write_bytes(",".join(HEADER).encode() + b"\nCT0000001,001,00530,\xe9,2026-03-10,1,,mg/L,,\n")
     assert "not UTF-8" in runner.invoke(args=["results", "import", str(tmp_path / "latin.csv")]).output
     assert _counts(db) == (0, 0, 0)
+
+
+def test_a_workbook_with_a_damaged_sheet_is_refused_cleanly(runner, db, npdes, tmp_path):
+    import zipfile
+
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.save(tmp_path / "ok.xlsx")
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as source, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut the sheet XML in half
+            target.writestr(item, data)
+    result = runner.invoke(args=["results", "import", str(tmp_path / "bad.xlsx")])
+    assert result.exit_code == 1 and "not a readable .xlsx workbook" in result.output
+    assert _counts(db) == (0, 0, 0)
