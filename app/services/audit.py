@@ -40,6 +40,10 @@ def set_actor(session: Session, actor_id: int | None, actor_label: str | None) -
     session.info["audit_actor_label"] = actor_label
 
 
+# session.info key: seqs of the audit entries this session appended and the search index has not taken yet.
+APPENDED_SEQS = "audit_appended_seqs"
+
+
 def _snapshot_before(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
     before = {}
@@ -65,6 +69,8 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> None:
         row.update(seq=seq, prev_hash=prev_hash)
         row["hash"] = prev_hash = entry_hash(row)
     connection.execute(insert(AuditEntry), rows)
+    # The search index takes exactly these entries (by seq) instead of rescanning the trail's tail.
+    session.info.setdefault(APPENDED_SEQS, []).extend(row["seq"] for row in rows)
 
 
 def _base_row(session: Session, entity: str, entity_id: str, action: str,

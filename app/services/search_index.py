@@ -1,0 +1,211 @@
+"""Keeps the search index in step with the records, in the same transaction as every change to them."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.models.audit import AuditEntry
+# Importing the audit service registers its after_flush first: this one indexes what that one wrote.
+from app.services.audit import APPENDED_SEQS
+from app.models.base import utcnow
+from app.models.compliance import Exceedance, NoncomplianceEvent, NotificationObligation
+from app.models.monitoring import Result, ResultRevision, Sample
+from app.models.record import CalibrationEntry, CustodyTransfer, Document, Instrument
+from app.models.report import SignedReport
+from app.models.search import SearchEntry
+from app.services.search_entries import DESCRIBERS, RecordLookups
+
+log = logging.getLogger(__name__)
+
+AUDIT = "audit_entry"
+FIELDS = ("permit_id", "outfall", "parameter_code", "record_date", "title", "body")
+BATCH = 500
+PENDING = "search_pending"  # session.info key: entity -> ids changed in this transaction, not yet indexed
+# The audit trail is written by core inserts, so its new rows never pass through session.new: the
+# audit service lists the seqs it appended in session.info, and they are indexed from there.
+
+# Which index entries a changed object stands for: its own, or the record it belongs to.
+_MODELS: dict[type, str] = {
+    Sample: "sample", Result: "result", Document: "document", NotificationObligation: "notification_obligation",
+    Exceedance: "exceedance", NoncomplianceEvent: "noncompliance_event", SignedReport: "signed_report",
+    CustodyTransfer: "custody_transfer", Instrument: "instrument", CalibrationEntry: "calibration_entry",
+}
+# Entries whose text quotes another record (a calibration names its instrument, a transfer its sample).
+_DEPENDENTS: dict[type, tuple[type, str, str]] = {
+    Instrument: (CalibrationEntry, "instrument_id", "calibration_entry"),
+    Sample: (CustodyTransfer, "sample_pk", "custody_transfer"),
+}
+MODEL_OF: dict[str, type] = {entity: model for model, entity in _MODELS.items()} | {AUDIT: AuditEntry}
+
+
+def _chunks(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _describe(entity: str, rows: Iterable[Any], lookups: RecordLookups) -> list[dict[str, Any]]:
+    entries = []
+    for row in rows:
+        try:
+            entries.append(DESCRIBERS[entity](row, lookups))
+        except SQLAlchemyError:
+            raise
+        except Exception:  # noqa: BLE001 - an odd record must never block the write that changed it
+            log.exception("search index: cannot describe %s %s; it stays out of the index", entity, row.id)
+    return entries
+
+
+def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    """Insert new entries and update changed ones; an unchanged entry is left alone."""
+    table = SearchEntry.__table__
+    existing: dict[tuple[str, str], Any] = {}
+    by_entity: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        by_entity[entry["entity"]].append(entry["entity_id"])
+    for entity, ids in by_entity.items():
+        for chunk in _chunks(ids):
+            for row in connection.execute(select(table.c.id, table.c.entity_id, *(table.c[f] for f in FIELDS))
+                                          .where(table.c.entity == entity, table.c.entity_id.in_(chunk))):
+                existing[(entity, row.entity_id)] = row
+    now, inserts, updates = utcnow(), [], []
+    for entry in entries:
+        old = existing.get((entry["entity"], entry["entity_id"]))
+        if old is None:
+            inserts.append({**entry, "updated_at": now})
+        elif any(getattr(old, f) != entry[f] for f in FIELDS):
+            updates.append({"row_id": old.id, "stamp": now, **{f"new_{f}": entry[f] for f in FIELDS}})
+    if inserts:
+        connection.execute(insert(table), inserts)
+    if updates:
+        connection.execute(update(table).where(table.c.id == bindparam("row_id"))
+                           .values(updated_at=bindparam("stamp"), **{f: bindparam(f"new_{f}") for f in FIELDS}),
+                           updates)
+
+
+def _index_records(connection: Connection, entity: str, ids: Iterable[int], lookups: RecordLookups) -> int:
+    table = MODEL_OF[entity].__table__
+    count = 0
+    for chunk in _chunks(sorted(set(ids))):
+        rows = connection.execute(select(table).where(table.c.id.in_(chunk))).all()
+        lookups.prefetch(entity, rows)
+        entries = _describe(entity, rows, lookups)
+        _write(connection, entries)
+        count += len(entries)
+    return count
+
+
+def _insert_ignoring_duplicates(connection: Connection, entries: list[dict[str, Any]]) -> None:
+    # An audit entry written outside a flush (a sign-in) may be picked up by two sessions at once;
+    # the second simply finds it indexed rather than failing the user's write on the unique key.
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(connection.dialect.name)
+    now = utcnow()
+    rows = [{**entry, "updated_at": now} for entry in entries]
+    if dialect is None:
+        connection.execute(insert(SearchEntry.__table__), rows)
+        return
+    connection.execute(dialect.insert(SearchEntry.__table__)
+                       .on_conflict_do_nothing(index_elements=["entity", "entity_id"]), rows)
+
+
+def _index_appended_audit_entries(session: Session, lookups: RecordLookups | None = None) -> None:
+    """Index the audit entries this session appended since the last call (the audit service lists their seqs)."""
+    seqs = session.info.pop(APPENDED_SEQS, None)
+    if not seqs:
+        return
+    connection = session.connection()
+    lookups = lookups or RecordLookups(connection)
+    audit = AuditEntry.__table__
+    for chunk in _chunks(sorted(set(seqs))):
+        rows = connection.execute(select(audit).where(audit.c.seq.in_(chunk))).all()
+        if rows:
+            _insert_ignoring_duplicates(connection, _describe(AUDIT, rows, lookups))
+
+
+def _changed_records(session: Session) -> dict[str, set[int]]:
+    """entity -> ids to re-describe for this flush."""
+    changed: dict[str, set[int]] = defaultdict(set)
+    touched = list(session.new) + [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    for obj in touched:
+        if isinstance(obj, ResultRevision):
+            changed["result"].add(obj.result_id)  # a correction changes what the result's entry says
+        elif type(obj) in _MODELS:
+            changed[_MODELS[type(obj)]].add(obj.id)
+    for model, (dependent, column, entity) in _DEPENDENTS.items():
+        ids = changed.get(_MODELS[model])
+        if ids and any(type(o) is model and o in session.dirty for o in touched):
+            changed[entity].update(session.connection().scalars(
+                select(dependent.__table__.c.id).where(dependent.__table__.c[column].in_(sorted(ids)))))
+    return changed
+
+
+def _note_changes(session: Session, _flush_context) -> None:
+    # Only noted here: one result is stored in several flushes, so describing it at each would do the
+    # work several times over. The notes are indexed once, at commit or before a search reads the index.
+    pending = session.info.setdefault(PENDING, defaultdict(set))
+    for entity, ids in _changed_records(session).items():
+        pending[entity].update(ids)
+
+
+def index_pending(session: Session) -> None:
+    """Describe every record changed (and audit entry appended) in this transaction so far."""
+    pending = session.info.pop(PENDING, None)
+    if not pending and not session.info.get(APPENDED_SEQS):
+        return
+    connection = session.connection()
+    lookups = RecordLookups(connection)
+    for entity, ids in (pending or {}).items():
+        _index_records(connection, entity, ids, lookups)
+    _index_appended_audit_entries(session, lookups)
+
+
+def _index_before_commit(session: Session) -> None:
+    session.flush()  # commit would flush after this hook: what that flush writes must be indexed too
+    index_pending(session)
+
+
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    # A savepoint rolled back leaves the outer transaction's notes standing (a noted id whose row is
+    # gone is simply not found); only the outermost rollback discards them.
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(PENDING, None)
+        session.info.pop(APPENDED_SEQS, None)
+
+
+_LISTENERS = (("after_flush", _note_changes), ("before_commit", _index_before_commit),
+              ("after_soft_rollback", _forget_rolled_back))
+
+
+def register_search_index() -> None:
+    """Listen to every session's flushes and commits (once, however many apps the process builds)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def rebuild_search_index(session: Session) -> int:
+    """(Re)index every record, in batches; returns how many entries were written or confirmed."""
+    session.flush()
+    connection = session.connection()
+    lookups = RecordLookups(connection)
+    count = 0
+    for entity, model in MODEL_OF.items():
+        table = model.__table__
+        last = 0
+        while True:
+            ids = connection.scalars(select(table.c.id).where(table.c.id > last)
+                                     .order_by(table.c.id).limit(BATCH)).all()
+            if not ids:
+                break
+            count += _index_records(connection, entity, ids, lookups)
+            last = ids[-1]
+    # Only these kinds are indexed; an entry of any other kind is left over from an older version.
+    connection.execute(SearchEntry.__table__.delete().where(SearchEntry.__table__.c.entity.not_in(list(MODEL_OF))))
+    return count
