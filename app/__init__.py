@@ -53,30 +53,46 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, login_manager, migrate
     from app.services import audit  # noqa: F401  (registers the audit listeners)
+    from app.services.search_index import register_search_index
 
     db.init_app(app)
+    register_search_index()  # after the audit listener, so the audit entries it writes are indexed too
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
+    from app.blueprints.api.bearer import load_token_user, outside_the_api
     from app.blueprints.auth.session import load_user
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(outside_the_api(load_user))
+    login_manager.request_loader(load_token_user)
 
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints.admin import bp as admin_bp
+    from app.blueprints.api import bp as api_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.compliance import bp as compliance_bp
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.permits import bp as permits_bp
+    from app.blueprints.records import bp as records_bp
+    from app.blueprints.results import bp as results_bp
+    from app.blueprints.search import bp as search_bp
+    from app.extensions import csrf
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(permits_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(compliance_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(search_bp)
+    # The API takes no cookies (only a bearer token signs it in), so there is no session to forge
+    # a request from and no form to carry a CSRF token.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_security(app: Flask) -> None:

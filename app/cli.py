@@ -163,6 +163,7 @@ def serve(host: str, port: int, no_scheduler: bool):
 def register_commands(app) -> None:
     from app.cli_backup import backup_cli
     from app.cli_compliance import compliance_cli, events_cli
+    from app.cli_reminders import reminders_cli
     from app.cli_reports import dmr_cli
     from app.cli_results import results_cli
     from app.cli_schedule import schedule_cli
@@ -170,5 +171,8 @@ def register_commands(app) -> None:
     for command in (users_cli, permits_cli, audit_cli, results_cli, schedule_cli, events_cli, compliance_cli, dmr_cli,
                     backup_cli, demo, scheduler_command, serve):
         app.cli.add_command(command)
+    app.cli.add_command(reminders_cli)
+    from app.cli_search import search_cli
+    app.cli.add_command(search_cli)
 
 

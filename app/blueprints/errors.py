@@ -1,23 +1,42 @@
-"""Error pages for the whole application."""
+"""Error pages for the whole application (and JSON errors under /api/v1)."""
 from flask import render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.authz import is_api_request
 
 
 def register_error_handlers(app) -> None:
+    from app.blueprints.api.errors import http_error
+
     def page(code: int, title: str, message: str):
         return render_template("error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(403)
-    def forbidden(_error):
+    def forbidden(error):
+        if is_api_request():
+            return http_error(error)
         return page(403, "Not allowed", "Your role does not allow this page or action.")
 
     @app.errorhandler(404)
-    def not_found(_error):
+    def not_found(error):
+        if is_api_request():
+            return http_error(error)
         return page(404, "Not found", "There is no such page or record.")
 
     @app.errorhandler(413)
-    def too_large(_error):
+    def too_large(error):
+        if is_api_request():
+            return http_error(error)
         return page(413, "File too large", "The upload is larger than the 8 MB this form accepts.")
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        # A script reads JSON, including for the errors no page above covers (401, 405, ...);
+        # the pages keep Werkzeug's own answer for those.
+        if is_api_request():
+            return http_error(error)
+        return error
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

@@ -27,7 +27,7 @@ class ScheduleChange:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-def _spans(permit: Permit) -> list[tuple[PermitVersion, date, date]]:
+def version_spans(permit: Permit) -> list[tuple[PermitVersion, date, date]]:
     """Each version with the days it governs: from its effective date to its successor's, or its expiry."""
     versions = sorted(permit.versions, key=lambda v: v.version)
     spans = []
@@ -47,7 +47,7 @@ def _parameters_json(event: PlannedEvent) -> list[dict[str, Any]]:
 def planned_events(permit: Permit, through: date) -> list[tuple[PermitVersion, PlannedEvent]]:
     prefs_raw = permit.facility.schedule_preferences or {}
     planned = []
-    for version, first, last in _spans(permit):
+    for version, first, last in version_spans(permit):
         preferences = preferences_from(prefs_raw, rule(rules_of(version), "calc.week_start"))
         needs = [MonitoringNeed(o.feature_id, p.code, p.monitoring_location, p.frequency, p.sample_type, p.conditional)
                  for o in version.outfalls for p in o.parameters]

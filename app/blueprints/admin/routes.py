@@ -6,8 +6,11 @@ from app.blueprints.admin import bp
 from app.blueprints.admin.forms import AuditFilterForm, InviteForm, RoleForm
 from app.blueprints.auth.forms import ActionForm
 from app.extensions import db
+from app.models.base import utcnow
+from app.models.schedule import OutboxMessage
 from app.models.user import User
 from app.services.audit_query import AuditFilter, audit_choices, audit_page
+from app.services.outbox import OutboxError, outbox_listing, retry_message
 from app.services.users import AccountError, change_role, create_user, invitation_token, set_active
 from app.services.user_directory import all_users
 
@@ -89,3 +92,27 @@ def audit_trail():
     page = audit_page(db.session, filters, request.args.get("page", 1, type=int))
     return render_template("admin/audit.html", form=form, page=page,
                            query={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/outbox")
+def outbox():
+    listing = outbox_listing(db.session, status=request.args.get("status"))
+    return render_template("admin/outbox.html", listing=listing, action_form=ActionForm())
+
+
+def retry_outbox_message_view(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if ActionForm().validate_on_submit():
+        try:
+            retry_message(db.session, message, now=utcnow())
+        except OutboxError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Message {message.id} to {message.recipient} will be tried again on the next run.", "success")
+    return redirect(url_for("admin.outbox", status=request.args.get("status")))
+
+
+bp.add_url_rule("/outbox/<int:message_id>/retry", endpoint="retry_outbox_message",
+                view_func=retry_outbox_message_view, methods=["POST"])

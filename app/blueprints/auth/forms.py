@@ -1,7 +1,10 @@
 """Forms of the auth blueprint (Flask-WTF: every one carries the CSRF token)."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.domain.reminder_rules import KINDS
 
 
 class LoginForm(FlaskForm):
@@ -24,3 +27,15 @@ class ChangePasswordForm(SetPasswordForm):
 class ActionForm(FlaskForm):
     """A button-only form: the CSRF token is the whole point."""
     submit = SubmitField("Go")
+
+
+class ReminderPreferencesForm(FlaskForm):
+    """One checkbox per reminder kind (added below from KINDS) and how they arrive."""
+    delivery = RadioField("How reminders arrive", default="immediate", choices=[
+        SelectChoice("immediate", "One e-mail per reminder, as it falls due"),
+        SelectChoice("digest", "One summary e-mail a day at 07:00 (facility time)")])
+    submit = SubmitField("Save reminder settings")
+
+
+for _kind, _label in KINDS.items():
+    setattr(ReminderPreferencesForm, _kind, BooleanField(_label))

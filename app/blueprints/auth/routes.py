@@ -6,8 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import bp
-from app.blueprints.auth.forms import ActionForm, ChangePasswordForm, LoginForm, SetPasswordForm
+from app.blueprints.auth.forms import (ActionForm, ChangePasswordForm, LoginForm, ReminderPreferencesForm,
+                                       SetPasswordForm)
+from app.domain.reminder_rules import KINDS
 from app.extensions import db
+from app.services.reminder_preferences import reminder_choices, set_reminder_preferences
 from app.services.users import (AccountError, Throttle, accept_invitation, authenticate,
                                 change_password, issue_api_token, revoke_api_token)
 
@@ -58,10 +61,20 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _profile_page(status: int = 200, *, password_form=None, reminder_form=None, new_token=None):
+    choices = reminder_choices(current_user)
+    if reminder_form is None:
+        # formdata=None: a post to another profile form must not tick or clear these boxes.
+        reminder_form = ReminderPreferencesForm(formdata=None, data={
+            **choices.chosen, "delivery": "digest" if choices.digest else "immediate"})
+    return render_template("auth/profile.html", password_form=password_form or ChangePasswordForm(),
+                           action_form=ActionForm(), reminder_form=reminder_form, reminder_kinds=choices.offered,
+                           new_token=new_token), status
+
+
 @bp.get("/profile")
 def profile():
-    return render_template("auth/profile.html", password_form=ChangePasswordForm(), action_form=ActionForm(),
-                           new_token=None)
+    return _profile_page()
 
 
 def change_password_view():
@@ -79,7 +92,7 @@ def change_password_view():
     for field_errors in form.errors.values():
         for message in field_errors:
             flash(message, "error")
-    return render_template("auth/profile.html", password_form=form, action_form=ActionForm(), new_token=None), 400
+    return _profile_page(400, password_form=form)
 
 
 bp.add_url_rule("/profile/password", endpoint="change_password", view_func=change_password_view,
@@ -92,8 +105,7 @@ def create_api_token():
         return redirect(url_for("auth.profile"))
     token = issue_api_token(db.session, current_user)
     db.session.commit()
-    return render_template("auth/profile.html", password_form=ChangePasswordForm(), action_form=ActionForm(),
-                           new_token=token)
+    return _profile_page(new_token=token)
 
 
 def revoke_api_token_view():
@@ -106,6 +118,21 @@ def revoke_api_token_view():
 
 bp.add_url_rule("/profile/api-token/revoke", endpoint="revoke_api_token", view_func=revoke_api_token_view,
                 methods=["POST"])
+
+
+@bp.post("/profile/reminders")
+def reminder_preferences():
+    form = ReminderPreferencesForm()
+    if form.validate_on_submit():
+        set_reminder_preferences(db.session, current_user, kinds={kind: form[kind].data for kind in KINDS},
+                                 digest=form.delivery.data == "digest")
+        db.session.commit()
+        flash("Reminder settings saved.", "success")
+        return redirect(url_for("auth.profile"))
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            flash(message, "error")
+    return _profile_page(400, reminder_form=form)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
