@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.records import bp as records_bp
     from app.blueprints.results import bp as results_bp
     from app.blueprints.search import bp as search_bp
+    from app.blueprints.trends import bp as trends_bp
     from app.extensions import csrf
 
     app.register_blueprint(auth_bp)
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(trends_bp)
     # The API takes no cookies (only a bearer token signs it in), so there is no session to forge
     # a request from and no form to carry a CSRF token.
     csrf.exempt(api_bp)

@@ -67,12 +67,17 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "admin.set_active": "administer",
     "admin.audit_trail": "view",
     "search.index": "view",
+    "trends.index": "view",
+    "trends.chart_svg": "view",
+    "trends.data_csv": "view",
     "admin.outbox": "administer",
     "admin.retry_outbox_message": "administer",
     "api.permits": "view",
     "api.results": "view",
     "api.post_results": "enter_results",
     "api.deadlines": "view",
+    "api.schedule": "view",
+    "api.dmr": "view",
 }
 
 

@@ -9,10 +9,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.domain.permit_terms import facility_today
 from app.extensions import db
-from app.models.facility import Facility
 from app.models.permit import Permit
+from app.services.permit_overview import installation_today
 from app.services.sampling_schedule import list_schedule, schedule_json
 
 schedule_cli = AppGroup("schedule", help="The self-monitoring schedule.")
@@ -40,8 +39,7 @@ def schedule_list(first: str, last: str, as_json: bool, permit_number: str | Non
     if permit_number and db.session.scalar(select(Permit.id).where(Permit.number == permit_number)) is None:
         click.echo(f"--permit: no permit numbered {permit_number!r}", err=True)
         sys.exit(1)
-    facility = db.session.scalar(select(Facility).order_by(Facility.id))
-    today = facility_today(facility.timezone, datetime.now(timezone.utc)) if facility else date.today()
+    today = installation_today(db.session, datetime.now(timezone.utc))
     rows = list_schedule(db.session, first=start, last=end, today=today, permit_number=permit_number)
     db.session.commit()  # the plan and statuses it brought up to date
     click.echo(json.dumps([schedule_json(e, p.number) for e, p in rows], indent=2))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.permit_terms import (VersionTerm, facility_today, renewal_application_due,
                                      version_applying_on, version_status)
+from app.models.facility import Facility
 from app.models.permit import Permit, PermitVersion
 
 
@@ -21,6 +22,12 @@ class PermitSummary:
     renewal_due: date
     days_to_renewal_due: int
     days_to_expiry: int
+
+
+def installation_today(session: Session, now: datetime) -> date:
+    """Today in the facility's zone (one facility per installation); UTC's day before any permit exists."""
+    zone = session.scalar(select(Facility.timezone).order_by(Facility.id).limit(1))
+    return facility_today(zone, now) if zone else now.date()
 
 
 def terms_of(permit: Permit) -> list[VersionTerm]:

@@ -304,10 +304,63 @@ def test_permits_list_versions_outfalls_parameters_and_limit_columns(client, bea
         next(c for c in tss["columns"] if c["slot"] == "C3").items()
 
 
+# --- GET /schedule and /dmr ------------------------------------------------------------------------
+
+def test_the_schedule_lists_trips_as_schedule_list_does(client, runner, bearer, stored):
+    headers = bearer("viewer")
+    listed = client.get("/api/v1/schedule?from=2026-03-01&to=2026-03-31&permit=CT0000001", headers=headers)
+    assert listed.status_code == 200, listed.get_data(as_text=True)
+    trips = listed.get_json()
+    assert trips and all(t["permit"] == "CT0000001" and "2026-03-01" <= t["date"] <= "2026-03-31" for t in trips)
+    assert all(set(t) == {"id", "permit", "outfall", "date", "window_end", "parameters", "sample_type", "status"}
+               for t in trips)
+    assert any("00530" in t["parameters"] for t in trips)
+    assert {t["status"] for t in trips} <= {"scheduled", "collected", "missed"}
+    # The CLI plans and lists the very same trips with the same statuses.
+    cli = runner.invoke(args=["schedule", "list", "--from", "2026-03-01", "--to", "2026-03-31", "--json",
+                              "--permit", "CT0000001"])
+    assert cli.exit_code == 0, cli.output
+    import json
+    assert json.loads(cli.output) == trips
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("?to=2026-03-31", "from"), ("?from=2026-03-01", "to"), ("?from=2026-03-31&to=2026-03-01", "to"),
+    ("?from=2026-01-01&to=2027-12-31", "to"), ("?from=2026-03-01&to=2026-03-31&permit=NOPE", "permit"),
+    ("?from=2026-03-01&to=2026-03-31&outfall=001", "outfall"),
+])
+def test_a_bad_schedule_query_is_400_naming_the_parameter(client, bearer, npdes, query, parameter):
+    body = _is_error(client.get(f"/api/v1/schedule{query}", headers=bearer("viewer")), 400)
+    assert [d["parameter"] for d in body["details"]] == [parameter]
+
+
+def test_the_dmr_is_the_section_5_document_of_dmr_build(client, runner, bearer, stored):
+    answer = client.get("/api/v1/dmr/CT0000001/2026-03", headers=bearer("viewer"))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    document = answer.get_json()
+    assert (document["permit"], document["period"]) == ("CT0000001", {"start": "2026-03-01", "end": "2026-03-31"})
+    tss = next(p for o in document["outfalls"] if o["outfall"] == "001" for p in o["parameters"] if p["code"] == "00530")
+    assert tss["values"]["C3"]["value"] == "12" and tss["samples"] == 3
+    cli = runner.invoke(args=["dmr", "build", "--permit", "CT0000001", "--period", "2026-03", "--format", "json",
+                              "--out", "-"])
+    assert cli.exit_code == 0, cli.output
+    import json
+    assert json.loads(cli.output) == document
+
+
+def test_a_dmr_of_an_unknown_permit_is_404_and_a_bad_period_400(client, bearer, npdes):
+    headers = bearer("viewer")
+    _is_error(client.get("/api/v1/dmr/NOPE/2026-03", headers=headers), 404)
+    body = _is_error(client.get("/api/v1/dmr/CT0000001/2026-Q1", headers=headers), 400)
+    assert "reports monthly" in body["error"] and body["details"][0]["parameter"] == "period"
+    _is_error(client.get("/api/v1/dmr/CT0000001/March", headers=headers), 400)
+    _is_error(client.get("/api/v1/dmr/CT0000001/2026-03?format=xml", headers=headers), 400)
+
+
 # --- errors and the OpenAPI document --------------------------------------------------------------
 
 @pytest.mark.parametrize("method, path, status", [
-    ("GET", "/api/v1/nowhere", 404), ("GET", "/api/v1", 404), ("POST", "/api/v1/dmr/CT0000001/2026-03", 404),
+    ("GET", "/api/v1/nowhere", 404), ("GET", "/api/v1", 404), ("POST", "/api/v1/dmr/CT0000001/2026-03", 405),
     ("DELETE", "/api/v1/results", 405), ("PUT", "/api/v1/permits", 405),
 ])
 def test_every_error_under_the_api_is_json(client, bearer, method, path, status):
@@ -321,7 +374,8 @@ def test_pages_keep_their_html_errors(client, login_as):
 
 
 def _api_routes(app) -> set[tuple[str, str]]:
-    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+    # Flask writes a path variable <permit>, OpenAPI {permit}.
+    return {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
@@ -360,15 +414,20 @@ def test_every_documented_answer_validates_against_its_schema(client, db, bearer
     headers = bearer("manager")
     document = client.get("/api/v1/openapi.json").get_json()
     prefix = document["servers"][0]["url"]
+    # A concrete request for each documented path that needs variables or required query parameters.
+    examples = {"/schedule": "/schedule?from=2026-03-01&to=2026-03-31", "/dmr/{permit}/{period}": "/dmr/CT0000001/2026-03"}
     for path, item in document["paths"].items():
         if "get" not in item:
             continue
-        response = client.get(prefix + path, headers=headers)
+        response = client.get(prefix + examples.get(path, path), headers=headers)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
         schema = _pointer("paths", path, "get", "responses", "200", "content", "application/json", "schema")
         _validator(document, schema).validate(response.get_json())
     # The answers that carry data were not empty: the schemas were really exercised.
     assert client.get(prefix + "/results", headers=headers).get_json()["results"]
     assert client.get(prefix + "/deadlines", headers=headers).get_json()
+    assert client.get(prefix + examples["/schedule"], headers=headers).get_json()
+    assert client.get(prefix + examples["/dmr/{permit}/{period}"], headers=headers).get_json()["outfalls"]
 
     body = [row(sample_id="Z", value="8"), row(sample_id="Z2", value=0.5, estimated=True)]
     post = _pointer("paths", "/results", "post")

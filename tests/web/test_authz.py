@@ -63,7 +63,7 @@ def url_args(db):
                                                                 calibration_interval_days=1,
                                                                 permit_number="CT0000001", outfall="001"))
     db.session.commit()
-    return {"number": "CT0000001", "version": 1, "user_id": target.id, "active": 1, "token": "x",
+    return {"number": "CT0000001", "permit": "CT0000001", "period": "2026-03", "version": 1, "user_id": target.id, "active": 1, "token": "x",
             "obligation_id": obligations[0].id, "result_id": outcome.result_id, "message_id": message.id,
             "document_id": document.id, "instrument_id": instrument.id,
             "sample_id": db.session.get(Result, outcome.result_id).sample_pk}

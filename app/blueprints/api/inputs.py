@@ -87,6 +87,24 @@ def deadlines_query(args: MultiDict) -> dict[str, Any]:
     return {"permit_number": values.get("permit"), "open_only": open_text in _TRUE}
 
 
+# A window the caller may ask for at once: listing plans the schedule through its last day.
+MAX_SCHEDULE_DAYS = 400
+
+
+def schedule_query(args: MultiDict) -> dict[str, Any]:
+    """GET /schedule: from and to required (facility-local days), permit optional."""
+    values = query_values(args, ("from", "to", "permit"))
+    for name in ("from", "to"):
+        if name not in values:
+            raise _problem(name, None, "required: a date YYYY-MM-DD")
+    first, last = _day(values, "from"), _day(values, "to")
+    if first > last:
+        raise _problem("to", values["to"], f"is before from ({values['from']})")
+    if (last - first).days >= MAX_SCHEDULE_DAYS:
+        raise _problem("to", values["to"], f"the window may span at most {MAX_SCHEDULE_DAYS} days")
+    return {"first": first, "last": last, "permit_number": values.get("permit")}
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.blueprints.api.inputs import MAX_DETAILS, MAX_OFFSET
+from app.blueprints.api.inputs import MAX_DETAILS, MAX_OFFSET, MAX_SCHEDULE_DAYS
 from app.domain.notification_rules import TRIGGERS
 from app.domain.result_fields import OPTIONAL, REQUIRED
 from app.services.result_queries import DEFAULT_LIMIT, MAX_LIMIT
@@ -102,7 +102,41 @@ SCHEMAS: dict[str, Any] = {
         "trigger": {"enum": list(TRIGGERS)}, "rule": TEXT, "citation": NULLABLE_TEXT, "aware_at": MOMENT,
         "initial": _OBLIGATION_PART, "followup": _OBLIGATION_PART,
         "status": {"enum": ["open", "done", "withdrawn"]}}, description="CONTRACTS.md section 8"),
+    "ScheduleEvent": _object({
+        "id": {"type": "integer"}, "permit": TEXT, "outfall": TEXT,
+        "date": {**DAY, "description": "facility-local planned day"},
+        "window_end": {**DAY, "description": "the last day a sample still counts for this trip"},
+        "parameters": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{5}$"}},
+        "sample_type": TEXT, "status": {"enum": ["scheduled", "collected", "missed"]}},
+        description="CONTRACTS.md section 2, `schedule list`"),
+    "ReviewFlag": {"type": "object", "required": ["code", "reason"],
+                   "properties": {"code": TEXT, "reason": TEXT, "parameter": NULLABLE_TEXT, "slot": NULLABLE_TEXT,
+                                  "outfall": NULLABLE_TEXT},
+                   "description": "a review item such as RL_ABOVE_LIMIT or MONITORING_FREQUENCY_NOT_MET"},
+    "DmrValue": _object({"statistical_base": TEXT,
+                         "value": {"type": ["string", "null"], "description": "rounded as the rules say; null "
+                                                                              "with nodi set"},
+                         "qualifier": {"enum": ["=", "<", ">", None]}, "unit": TEXT,
+                         "limit": NULLABLE_TEXT, "violation": {"type": "boolean"}, "nodi": NULLABLE_TEXT}),
+    "DmrParameter": _object({
+        "code": TEXT, "monitoring_location": TEXT, "season": {"type": "integer"},
+        "values": {"type": "object", "propertyNames": {"enum": ["Q1", "Q2", "C1", "C2", "C3"]},
+                   "additionalProperties": _ref("DmrValue")},
+        "excursions": {"type": "integer"}, "frequency": TEXT, "sample_type": TEXT,
+        "samples": {"type": "integer"}, "flags": {"type": "array", "items": _ref("ReviewFlag")}}),
+    "DmrOutfall": _object({"outfall": TEXT, "limit_set": TEXT, "nodi": NULLABLE_TEXT,
+                           "parameters": {"type": "array", "items": _ref("DmrParameter")}}),
+    "Dmr": _object({
+        "permit": TEXT, "version": {"type": "integer"}, "program": {"enum": ["npdes", "pretreatment"]},
+        "period": _object({"start": DAY, "end": DAY}), "due": DAY,
+        "outfalls": {"type": "array", "items": _ref("DmrOutfall")},
+        "violations": {"type": "integer"}, "flags": {"type": "array", "items": _ref("ReviewFlag")}},
+        description="CONTRACTS.md section 5"),
 }
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": TEXT, "description": description}
 
 
 def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +147,7 @@ RESPONSES = {str(code): _response(text, _ref("Error")) for code, text in (
     (400, "malformed request: a bad query parameter (named in details), or a body that is not JSON"),
     (401, "no token, or a wrong, revoked or deactivated user's token"),
     (403, "the token's user has a role without this permission"),
+    (404, "no such API path, or no permit of that number"),
     (405, "this path does not accept that method"),
     (409, "a posted row clashes with a stored result (nothing stored)"),
     (413, "the body is larger than the server's MAX_CONTENT_LENGTH (8 MB by default)"),
@@ -191,6 +226,24 @@ def openapi_document() -> dict[str, Any]:
                                _query("open", {"type": "boolean", "default": False}, "only open obligations")],
                 "responses": {"200": _response("the obligations", {"type": "array", "items": _ref("Obligation")}),
                               **_errors(400, 401, 403)}}},
+            "/schedule": {"get": {
+                "operationId": "listSchedule",
+                "summary": "Sampling trips dated in the window, planned and with statuses brought up to date first",
+                "parameters": [
+                    {**_query("from", DAY, "first facility-local day, inclusive"), "required": True},
+                    {**_query("to", DAY, f"last facility-local day, inclusive; at most {MAX_SCHEDULE_DAYS} days "
+                                         "after from"), "required": True},
+                    PERMIT_FILTER],
+                "responses": {"200": _response("the trips, by day", {"type": "array", "items": _ref("ScheduleEvent")}),
+                              **_errors(400, 401, 403)}}},
+            "/dmr/{permit}/{period}": {"get": {
+                "operationId": "getDmr",
+                "summary": "The DMR/SMR of one monitoring period, built from the stored results (as `dmr build "
+                           "--format json`)",
+                "parameters": [_path("permit", "permit number"),
+                               _path("period", "YYYY-MM, YYYY-Qn, YYYY-H1/H2 or YYYY; it must match the permit's "
+                                               "reporting frequency (400 otherwise)")],
+                "responses": {"200": _response("the report", _ref("Dmr")), **_errors(400, 401, 403, 404)}}},
         },
         "components": {
             "securitySchemes": {"bearer": {

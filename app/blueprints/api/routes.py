@@ -6,15 +6,18 @@ from flask_login import current_user
 
 from app.blueprints.api import bp
 from app.blueprints.api.errors import ApiError, api_error
-from app.blueprints.api.inputs import deadlines_query, query_values, rejection, result_rows, results_query
+from app.blueprints.api.inputs import (deadlines_query, query_values, rejection, result_rows, results_query,
+                                       schedule_query)
 from app.blueprints.api.openapi import openapi_document
 from app.blueprints.api.permit_json import permit_as_json
 from app.extensions import db
 from app.models.base import utcnow
+from app.services.dmr_build import DmrError, build_dmr
 from app.services.notification_obligations import list_obligations, obligation_as_json
-from app.services.permit_overview import permit_by_number, permit_overview
+from app.services.permit_overview import installation_today, permit_by_number, permit_overview
 from app.services.result_import import ImportReport, import_results
 from app.services.result_queries import find_results
+from app.services.sampling_schedule import list_schedule, schedule_json
 
 # How the import words a clash with a stored result (app/services/results.py, ResultConflict);
 # tests/web/test_api.py pins it, so a rewording there cannot silently turn 409 into 422.
@@ -76,3 +79,25 @@ def deadlines():
     _known_permit(query["permit_number"])
     rows = list_obligations(db.session, **query)
     return jsonify([obligation_as_json(obligation, permit.number) for obligation, permit in rows])
+
+
+@bp.get("/schedule")
+def schedule():
+    query = schedule_query(request.args)
+    _known_permit(query["permit_number"])
+    rows = list_schedule(db.session, today=installation_today(db.session, utcnow()), **query)
+    db.session.commit()  # the plan and the statuses it brought up to date, as `schedule list` does
+    return jsonify([schedule_json(event, permit.number) for event, permit in rows])
+
+
+@bp.get("/dmr/<permit>/<period>")
+def dmr(permit: str, period: str):
+    query_values(request.args, ())
+    if permit_by_number(db.session, permit) is None:
+        raise ApiError(404, f"no permit numbered {permit!r}")
+    try:
+        built = build_dmr(db.session, permit, period)
+    except DmrError as error:
+        raise ApiError(400, str(error).removeprefix("--period: "),
+                       [{"parameter": "period", "value": period, "message": str(error).removeprefix("--period: ")}])
+    return jsonify(built.document)
