@@ -13,7 +13,11 @@ from app.domain.units import is_known_unit
 
 REQUIRED = ("permit", "outfall", "parameter_code", "sample_id", "sampled_at", "value", "unit")
 OPTIONAL = ("monitoring_location", "qualifier", "mdl", "rl", "method", "lab", "analyst", "analyzed_at",
-            "received_at", "sample_type", "chain_of_custody", "notes", "correction_reason", "estimated")
+            "received_at", "sample_type", "chain_of_custody", "notes", "correction_reason", "estimated",
+            *("collector", "composite_start", "composite_end", "field_notes"))
+# The field record of the sample itself, shared by every result of it (CONTRACTS.md section 4 extended by
+# optional fields): a later row may fill a blank but never change what the sample already records.
+SAMPLE_RECORD = ("collector", "composite_start", "composite_end", "field_notes")
 _TRUE, _FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 QUALIFIER_CODES = {"": "=", "=": "=", "<": "<", ">": ">", "J": "J"}
 SAMPLE_TYPES = ("grab", "composite", "continuous")
@@ -51,6 +55,14 @@ class ResultFields:
     notes: str | None
     correction_reason: str | None
     estimated: bool = False
+    collector: str | None = None
+    composite_start: datetime | None = None
+    composite_end: datetime | None = None
+    field_notes: str | None = None
+
+    def sample_record(self) -> dict[str, Any]:
+        """The sample's own field record given on this row (None where the row leaves it blank)."""
+        return {name: getattr(self, name) for name in SAMPLE_RECORD}
 
     def stored_values(self) -> dict[str, Any]:
         """What a revision stores; two rows with equal stored values are the same result."""
@@ -139,6 +151,10 @@ def parse_result_fields(raw: Mapping[str, Any], timezone: str) -> ResultFields:
     if analyzed_at is not None and sampled_at is not None and analyzed_at < sampled_at:
         raise ResultFieldError("analyzed_at", f"{analyzed_at.isoformat()} is before sampled_at "
                                               f"{sampled_at.isoformat()}")
+    composite_start, composite_end = _moment(raw, "composite_start", zone), _moment(raw, "composite_end", zone)
+    if composite_start is not None and composite_end is not None and composite_end < composite_start:
+        raise ResultFieldError("composite_end", f"{composite_end.isoformat()} is before composite_start "
+                                                f"{composite_start.isoformat()}")
     return ResultFields(
         permit=_text(raw, "permit"), outfall=_text(raw, "outfall"), parameter_code=code,
         monitoring_location=_text(raw, "monitoring_location"), sample_id=_text(raw, "sample_id"),
@@ -147,4 +163,6 @@ def parse_result_fields(raw: Mapping[str, Any], timezone: str) -> ResultFields:
         lab=_text(raw, "lab"), analyst=_text(raw, "analyst"), analyzed_at=analyzed_at,
         received_at=_moment(raw, "received_at", zone), sample_type=sample_type,
         chain_of_custody=_text(raw, "chain_of_custody"), notes=_text(raw, "notes"),
-        correction_reason=_text(raw, "correction_reason"), estimated=estimated_text in _TRUE)
+        correction_reason=_text(raw, "correction_reason"), estimated=estimated_text in _TRUE,
+        collector=_text(raw, "collector"), composite_start=composite_start, composite_end=composite_end,
+        field_notes=_text(raw, "field_notes"))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.facility import Facility
-from app.models.monitoring import Result, ResultRevision
+from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import Permit
 
 DEFAULT_LIMIT = 500
@@ -28,8 +28,10 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def result_as_dict(result: Result, revision: ResultRevision, permit_number: str, zone: ZoneInfo) -> dict[str, Any]:
+def result_as_dict(result: Result, revision: ResultRevision, permit_number: str, zone: ZoneInfo,
+                   sample: Sample | None = None) -> dict[str, Any]:
     """One result in force with the section 4 field names, plus its revision number."""
+    sample = sample or result.sample
     return {
         "permit": permit_number, "outfall": result.outfall, "parameter_code": result.parameter_code,
         "monitoring_location": result.monitoring_location, "sample_id": result.sample_id,
@@ -43,6 +45,8 @@ def result_as_dict(result: Result, revision: ResultRevision, permit_number: str,
         "chain_of_custody": revision.chain_of_custody, "notes": revision.notes,
         "estimated": bool(revision.estimated), "correction_reason": revision.reason,
         "revision": revision.revision,
+        "collector": sample.collector, "composite_start": _local(sample.composite_start, zone),
+        "composite_end": _local(sample.composite_end, zone), "field_notes": sample.field_notes,
     }
 
 
@@ -76,7 +80,8 @@ def find_results(session: Session, *, permit: str | None = None, outfall: str | 
                 .where(*conditions))
 
     total = session.scalar(joined(select(func.count(Result.id)).select_from(Result)))
-    rows = session.execute(joined(select(Result, ResultRevision, Permit.number, Facility.timezone))
+    rows = session.execute(joined(select(Result, ResultRevision, Permit.number, Facility.timezone, Sample))
+                           .join(Sample, Sample.id == Result.sample_pk)
                            .order_by(ResultRevision.sample_date, Result.id).limit(limit).offset(offset))
-    return ResultPage(total, [result_as_dict(result, revision, number, ZoneInfo(zone))
-                              for result, revision, number, zone in rows])
+    return ResultPage(total, [result_as_dict(result, revision, number, ZoneInfo(zone), sample)
+                              for result, revision, number, zone, sample in rows])

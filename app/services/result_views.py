@@ -230,7 +230,7 @@ def sample_flags(session: Session, rows: list[dict]) -> list[list[Flag]]:
         except ResultFieldError:
             fields = None
         flags.append([] if fields is None else _flags(permit.program, fields.parameter_code, fields.sampled_at,
-                                                      fields.analyzed_at, fields.sample_type))
+                                                      fields.analyzed_at, fields.sample_type, fields.composite_end))
     return flags
 
 

@@ -83,6 +83,23 @@ def _same(revision: ResultRevision, fields: ResultFields) -> bool:
     return all(getattr(revision, name) == value for name, value in fields.stored_values().items())
 
 
+def _check_sample_record(sample: Sample, fields: ResultFields) -> None:
+    # The field record is the sample's, not the result's: a row may add what is blank, but changing
+    # who collected it or when compositing ran would rewrite a compliance record in place.
+    for name, given in fields.sample_record().items():
+        stored = getattr(sample, name)
+        if given is not None and stored is not None and stored != given:
+            shown = stored.isoformat() if hasattr(stored, "isoformat") else stored
+            raise ResultConflict(name, f"sample {fields.sample_id} already records {name} {shown!r}; the sample's "
+                                       "field record is not changed by a result row")
+
+
+def _fill_sample_record(sample: Sample, fields: ResultFields) -> None:
+    for name, given in fields.sample_record().items():
+        if given is not None and getattr(sample, name) is None:
+            setattr(sample, name, given)
+
+
 def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None) -> ResultPlan:
     """Check one row against the permit and what is stored; raises ResultFieldError naming the field."""
     permit = find_permit(session, raw.get("permit"))
@@ -94,6 +111,8 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
     if sample is not None and (sample.outfall, sample.monitoring_location) != (fields.outfall, location):
         raise ResultConflict("sample_id", f"sample {fields.sample_id} was collected at outfall {sample.outfall} "
                                           f"location {sample.monitoring_location}, not {fields.outfall} {location}")
+    if sample is not None:
+        _check_sample_record(sample, fields)
     result = session.scalar(select(Result).where(Result.permit_id == permit.id, Result.sample_id == fields.sample_id,
                                                  Result.parameter_code == fields.parameter_code))
     if result is None:
@@ -135,9 +154,11 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
                             monitoring_location=location, sampled_at=fields.sampled_at,
                             sample_date=fields.sample_date, sample_type=fields.sample_type,
                             chain_of_custody=fields.chain_of_custody,
-                            sampling_event_id=_scheduled_event_id(session, plan))
+                            sampling_event_id=_scheduled_event_id(session, plan), **fields.sample_record())
             session.add(sample)
             session.flush()
+        else:
+            _fill_sample_record(sample, fields)
         result = plan.result
         if result is None:
             result = Result(permit_id=plan.permit.id, outfall=fields.outfall, parameter_code=fields.parameter_code,

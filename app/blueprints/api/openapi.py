@@ -48,6 +48,12 @@ RESULT_FIELDS: dict[str, dict[str, Any]] = {
     "chain_of_custody": NULLABLE_TEXT, "notes": NULLABLE_TEXT,
     "correction_reason": {"type": ["string", "null"], "description": "makes a changed row a new revision"},
     "estimated": {"type": ["boolean", "string", "null"], "description": "true when the value is an estimate"},
+    # The sample's own field record: it may fill a blank, never change what the sample already records.
+    "collector": {"type": ["string", "null"], "description": "who collected the sample"},
+    "composite_start": {"type": ["string", "null"], "description": "ISO date-time compositing began"},
+    "composite_end": {"type": ["string", "null"], "description": "ISO date-time compositing ended (the "
+                                                                 "holding-time clock of a composite)"},
+    "field_notes": {"type": ["string", "null"], "description": "the collector's notes at the sampling point"},
 }
 
 _RESULT_OUT = {**{name: RESULT_FIELDS[name] for name in REQUIRED + OPTIONAL},
@@ -56,6 +62,7 @@ _RESULT_OUT = {**{name: RESULT_FIELDS[name] for name in REQUIRED + OPTIONAL},
                                                                "date alone when the lab gave only the day"},
                "monitoring_location": TEXT, "mdl": NULLABLE_TEXT, "rl": NULLABLE_TEXT,
                "analyzed_at": MOMENT, "received_at": {"type": "string"}, "estimated": {"type": "boolean"},
+               "composite_start": MOMENT, "composite_end": MOMENT,
                "revision": {"type": "integer", "minimum": 1, "description": "1 = as first reported"}}
 
 _OBLIGATION_PART = {"type": ["object", "null"], "properties": {

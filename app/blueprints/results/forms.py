@@ -70,8 +70,8 @@ class EntryRowForm(Form):
 class EntryForm(FlaskForm):
     """One sample at one outfall: the shared sample fields and a row per monitored parameter."""
 
-    SHARED = ("sample_id", "sample_type", "chain_of_custody", "lab", "analyst")
-    MOMENTS = ("sampled_at", "analyzed_at", "received_at")
+    SHARED = ("sample_id", "sample_type", "chain_of_custody", "lab", "analyst", "collector", "field_notes")
+    MOMENTS = ("sampled_at", "analyzed_at", "received_at", "composite_start", "composite_end")
     ROW = ("value", "qualifier", "unit", "rl")
 
     sample_id = StringField("Sample id", validators=[DataRequired("Enter the sample id."), Length(max=80)])
@@ -82,6 +82,10 @@ class EntryForm(FlaskForm):
     analyst = StringField("Analyst", validators=[Optional(), Length(max=120)])
     analyzed_at = moment_field("Analyzed at (facility time)", Optional())
     received_at = moment_field("Result received at (default: now)", Optional())
+    collector = StringField("Collected by", validators=[Optional(), Length(max=120)])
+    composite_start = moment_field("Compositing began", Optional())
+    composite_end = moment_field("Compositing ended", Optional())
+    field_notes = TextAreaField("Field notes", validators=[Optional(), Length(max=2000)])
     rows = FieldList(FormField(EntryRowForm))
     check = SubmitField("Check")
     save = SubmitField("Save")
@@ -92,9 +96,15 @@ class EntryForm(FlaskForm):
         self.refused = False  # set by attach(): FieldList keeps the errors it found while validating only
         super().__init__(*args, **kwargs)
 
-    def offer(self, sheet) -> None:
-        """A blank grid for the sheet, with each unit filled in from the limit and "now" as the sampling time."""
-        for p in sheet.parameters:
+    def offer(self, sheet, trip=None) -> None:
+        """A blank grid for the sheet, with each unit filled in from the limit and "now" as the sampling time.
+
+        For a scheduled trip, the parameters due on it come first and its sample type is preset.
+        """
+        due = set(trip.parameter_codes) if trip else set()
+        if trip and not self.sample_type.data:
+            self.sample_type.data = trip.entry_sample_type
+        for p in sorted(sheet.parameters, key=lambda p: p.code not in due):
             self.rows.append_entry({"parameter_code": p.code, "monitoring_location": p.monitoring_location,
                                     "unit": p.unit, "qualifier": ""})
         if self.sampled_at.data is None:
@@ -105,6 +115,7 @@ class EntryForm(FlaskForm):
             raise ValidationError("Cannot be in the future.")
 
     validate_sampled_at = validate_analyzed_at = validate_received_at = _not_future
+    validate_composite_start = validate_composite_end = _not_future
 
     def raw_rows(self, permit: str, outfall: str) -> list[tuple[int, dict[str, str]]]:
         """(grid index, CONTRACTS.md section 4 row) for every row with a value; empty rows are skipped."""

@@ -16,6 +16,7 @@ from app.blueprints.results.uploads import discard_upload, keep_upload, kept_upl
 from app.domain.result_fields import ResultFieldError
 from app.extensions import db
 from app.models.base import utcnow
+from app.services.entry_trips import due_trips, trip_for_entry
 from app.services.exceedances import EvaluationSummary
 from app.services.result_files import ResultFileError, row_reader
 from app.services.result_import import ImportReport, import_results, preview_verdicts
@@ -64,11 +65,14 @@ def index():
 def enter():
     permit, outfall, now = request.args.get("permit"), request.args.get("outfall"), utcnow()
     if not permit or not outfall:
-        return render_template("results/choose.html", points=entry_points(db.session, now))
+        return render_template("results/choose.html", points=entry_points(db.session, now),
+                               trips=due_trips(db.session, now))
     sheet = entry_sheet(db.session, permit, outfall, now) or abort(404)
+    event_id = request.args.get("event", type=int)
+    trip = trip_for_entry(db.session, event_id, permit, outfall, now) if event_id else None
     form = EntryForm(zone=ZoneInfo(sheet.timezone), now=now)
     if request.method == "GET":
-        form.offer(sheet)
+        form.offer(sheet, trip)
     verdicts = None
     if form.validate_on_submit():
         rows = form.raw_rows(sheet.permit, sheet.outfall)
@@ -81,7 +85,7 @@ def enter():
         else:
             verdicts = _check(form, rows, now)
     status = 400 if request.method == "POST" and (form.has_errors() and verdicts is None) else 200
-    return render_template("results/enter.html", form=form, sheet=sheet, verdicts=verdicts,
+    return render_template("results/enter.html", form=form, sheet=sheet, verdicts=verdicts, trip=trip,
                            labels={(p.code, p.monitoring_location): p for p in sheet.parameters}), status
 
 
