@@ -29,6 +29,7 @@ AUDIT = "audit_entry"
 FIELDS = ("permit_id", "outfall", "parameter_code", "record_date", "title", "body")
 BATCH = 500
 PENDING = "search_pending"  # session.info key: entity -> ids changed in this transaction, not yet indexed
+PENDING_LIMIT = 5000
 # The audit trail is written by core inserts, so its new rows never pass through session.new: the
 # audit service lists the seqs it appended in session.info, and they are indexed from there.
 
@@ -152,6 +153,9 @@ def _note_changes(session: Session, _flush_context) -> None:
     pending = session.info.setdefault(PENDING, defaultdict(set))
     for entity, ids in _changed_records(session).items():
         pending[entity].update(ids)
+    # A long import would otherwise hold every id it touched until commit: index in bounded batches.
+    if sum(map(len, pending.values())) + len(session.info.get(APPENDED_SEQS, ())) >= PENDING_LIMIT:
+        index_pending(session)
 
 
 def index_pending(session: Session) -> None:
