@@ -1,8 +1,9 @@
 """A server-rendered SVG trend chart: results over time with each limit over its own dates.
 
 Detected values are filled dots, non-detects hollow dots at their reporting limit, values beyond a
-limit are red, monthly averages a dashed step line. Built with xml.etree (never string pasting),
-so text from the data cannot inject markup.
+limit are red, monthly averages a dashed step line (red when the average is beyond its limit).
+Built with xml.etree (never string pasting), so text from the data cannot inject markup; the
+data-* attributes carry the dates and numbers drawn, for a reader of the file and for tests.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class AverageStep:
     first: date
     last: date
     value: Decimal
+    exceeds: bool = False
 
 
 def _nice_ceiling(value: Decimal) -> Decimal:
@@ -56,7 +58,9 @@ def _nice_ceiling(value: Decimal) -> Decimal:
 
 
 def render_trend_svg(title: str, unit: str, first: date, last: date, points: Sequence[Point],
-                     limits: Sequence[LimitLine] = (), averages: Sequence[AverageStep] = ()) -> bytes:
+                     limits: Sequence[LimitLine] = (), averages: Sequence[AverageStep] = (), *,
+                     declaration: bool = True) -> bytes:
+    """The chart as an SVG file; without the XML declaration it can sit inline in an HTML page."""
     if last < first:
         raise ValueError("the chart's last day is before its first")
     days = max((last - first).days, 1)
@@ -73,8 +77,9 @@ def render_trend_svg(title: str, unit: str, first: date, last: date, points: Seq
     def y(value: Decimal) -> str:
         return f"{y_pixels(value):.1f}"
 
+    # The font is named so that the page, the SVG file and its PNG export all draw the same letters.
     svg = ET.Element("svg", xmlns=SVG_NS, width=str(WIDTH), height=str(HEIGHT), viewBox=f"0 0 {WIDTH} {HEIGHT}",
-                     role="img")
+                     role="img", **{"font-family": "sans-serif"})
     ET.SubElement(svg, "title").text = title
     ET.SubElement(svg, "rect", x="0", y="0", width=str(WIDTH), height=str(HEIGHT), fill="#ffffff")
     ET.SubElement(svg, "text", x=str(LEFT), y="18", **{"font-size": "14", "font-weight": "bold"}).text = title
@@ -89,26 +94,38 @@ def render_trend_svg(title: str, unit: str, first: date, last: date, points: Seq
     while month <= last:
         if month >= first:
             ET.SubElement(svg, "line", x1=x(month), x2=x(month), y1=str(TOP), y2=str(TOP + plot_h), stroke="#f0f2f5")
+            # A month starting at the right edge is labelled leftwards, so its label is not cut off.
+            anchor = "end" if plot_w * (month - first).days / days > plot_w - 30 else "middle"
             ET.SubElement(svg, "text", x=x(month), y=str(HEIGHT - BOTTOM + 16),
-                          **{"font-size": "11", "text-anchor": "middle"}).text = month.strftime("%b %Y")
+                          **{"font-size": "11", "text-anchor": anchor}).text = month.strftime("%b %Y")
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     for line in limits:
         a, b = max(line.first, first), min(line.last, last)
         if a > b:
             continue
         ET.SubElement(svg, "line", x1=x(a), x2=x(b), y1=y(line.value), y2=y(line.value), stroke="#b42318",
-                      **{"stroke-width": "1.5", "class": "limit"})
+                      **{"stroke-width": "1.5", "class": "limit" + (" minimum" if line.minimum else ""),
+                         "data-first": a.isoformat(), "data-last": b.isoformat(), "data-value": str(line.value)})
         ET.SubElement(svg, "text", x=x(b), y=f"{y_pixels(line.value) - 4:.1f}",
                       **{"font-size": "11", "text-anchor": "end", "fill": "#b42318"}).text = line.label
     for step in averages:
-        ET.SubElement(svg, "line", x1=x(max(step.first, first)), x2=x(min(step.last, last)), y1=y(step.value),
-                      y2=y(step.value), stroke="#1d4ed8", **{"stroke-dasharray": "5 3", "class": "average"})
+        a, b = max(step.first, first), min(step.last, last)
+        ET.SubElement(svg, "line", x1=x(a), x2=x(b), y1=y(step.value), y2=y(step.value),
+                      stroke="#b42318" if step.exceeds else "#1d4ed8",
+                      **{"stroke-dasharray": "5 3", "stroke-width": "2" if step.exceeds else "1",
+                         "class": "average" + (" exceeds" if step.exceeds else ""), "data-first": a.isoformat(),
+                         "data-last": b.isoformat(), "data-value": str(step.value)})
     for point in points:
         colour = "#b42318" if point.exceeds else "#12355b"
+        kind = "point" + ("" if point.detected else " nd") + (" exceeds" if point.exceeds else "")
         dot = ET.SubElement(svg, "circle", cx=x(point.day), cy=y(point.value), r="3.5",
                             stroke=colour, fill=colour if point.detected else "#ffffff",
-                            **{"class": "point" + ("" if point.detected else " nd") + (" exceeds" if point.exceeds else "")})
+                            **{"class": kind, "data-day": point.day.isoformat(), "data-value": str(point.value)})
         ET.SubElement(dot, "title").text = point.label
+    if not points:
+        ET.SubElement(svg, "text", x=str(LEFT + plot_w / 2), y=str(TOP + plot_h / 2),
+                      **{"font-size": "13", "text-anchor": "middle", "fill": "#5b6675"}
+                      ).text = "No results in this range"
     legend = ET.SubElement(svg, "text", x=str(LEFT), y=str(HEIGHT - 10), **{"font-size": "11"})
     legend.text = "● detected   ○ not detected (at RL)   red: beyond a limit   — limit   - - monthly average"
-    return ET.tostring(svg, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(svg, encoding="utf-8", xml_declaration=declaration)

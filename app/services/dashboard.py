@@ -39,6 +39,7 @@ class HeadroomRow:
     permit: Permit
     outfall: str
     parameter_code: str
+    monitoring_location: str
     parameter_name: str
     unit: str
     headroom: Headroom
@@ -113,7 +114,8 @@ def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow
                                   parameter.frequency, parameter.sample_type, parameter.conditional)
             required = len(plan_need(need, month.start, month.end, preferences)) or len(values)
             for column in columns:
-                rows.append(HeadroomRow(permit, outfall.feature_id, parameter.code, parameter.name, column.unit,
+                rows.append(HeadroomRow(permit, outfall.feature_id, parameter.code, parameter.monitoring_location,
+                                        parameter.name, column.unit,
                                         average_headroom(values, parse_limit(column.limit_text), required)))
     return rows
 

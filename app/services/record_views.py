@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.domain.calibration_due import CalibrationCheck, CalibrationStanding, calibration_standing
 from app.domain.parameter_codes import parameter_description
@@ -281,7 +281,8 @@ def _holding(code: str, revision: ResultRevision, sample: Sample) -> tuple[str |
     return verdict.reason, verdict.exceeded
 
 
-def _result_record(result: Result, sample: Sample, outfall: Outfall | None, users: dict[int, User]) -> ResultRecord:
+def _result_record(result: Result, sample: Sample, parameters: list[MonitoredParameter],
+                   users: dict[int, User]) -> ResultRecord:
     history, before = [], None
     for revision in result.revisions:
         changes = [] if before is None else [(n, getattr(before, n), getattr(revision, n)) for n in REVISION_FIELDS
@@ -290,7 +291,7 @@ def _result_record(result: Result, sample: Sample, outfall: Outfall | None, user
                                     changes))
         before = revision
     current = result.current
-    parameter = next((p for p in (outfall.parameters if outfall else [])
+    parameter = next((p for p in parameters
                       if p.code == result.parameter_code and p.monitoring_location == result.monitoring_location),
                      None)
     columns = [c for c in (parameter.columns if parameter else [])
@@ -308,7 +309,12 @@ def sample_record(session: Session, sample_id: int) -> SampleRecord | None:
     permit = session.get(Permit, sample.permit_id)
     version = permit_version_on(permit, sample.sample_date)
     outfall = next((o for o in version.outfalls if o.feature_id == sample.outfall), None) if version else None
-    results = list(session.scalars(select(Result).where(Result.sample_pk == sample.id).order_by(Result.parameter_code)))
+    # Each result shows its parameter's limits: load them all at once, not a query per result.
+    parameters = list(session.scalars(select(MonitoredParameter).where(MonitoredParameter.outfall_id == outfall.id)
+                                      .options(selectinload(MonitoredParameter.columns))
+                                      .order_by(MonitoredParameter.position))) if outfall else []
+    results = list(session.scalars(select(Result).where(Result.sample_pk == sample.id)
+                                   .options(selectinload(Result.revisions)).order_by(Result.parameter_code)))
     custody = custody_transfers(session, sample.id)
     users = _users(session, {v.entered_by_id for r in results for v in r.revisions}
                    | {t.entered_by_id for t in custody})
@@ -333,7 +339,7 @@ def sample_record(session: Session, sample_id: int) -> SampleRecord | None:
     event = session.get(SamplingEvent, sample.sampling_event_id) if sample.sampling_event_id else None
     return SampleRecord(sample, permit, permit.facility.timezone, version, outfall, event, custody,
                         custody_gaps(custody), {t.id: _who(users, t.entered_by_id) for t in custody},
-                        [_result_record(r, sample, outfall, users) for r in results], exceedances, obligations,
+                        [_result_record(r, sample, parameters, users) for r in results], exceedances, obligations,
                         reports, documents)
 
 

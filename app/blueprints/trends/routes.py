@@ -10,8 +10,11 @@ from flask import Response, render_template, request
 from app.blueprints.trends import bp
 from app.extensions import db
 from app.models.base import utcnow
-from app.services.trends import TrendError, build_trend
+from app.services.trends import CSV_FIELDS, TrendError, build_trend
 from app.services.trends_menu import chart_choices
+
+# The ranges offered beside the date fields, in days back from today.
+RANGES = (("90 days", 90), ("12 months", 365), ("3 years", 3 * 365), ("10 years", 3650))
 
 
 def _dates() -> tuple[date, date]:
@@ -19,9 +22,14 @@ def _dates() -> tuple[date, date]:
     try:
         last = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
         first = date.fromisoformat(request.args["from"]) if request.args.get("from") else last - timedelta(days=365)
-    except ValueError:
+    except (ValueError, OverflowError):  # overflow: a year-1 "to" and the default year before it
         raise TrendError("dates: expected YYYY-MM-DD") from None
     return first, last
+
+
+def _ranges() -> list[tuple[str, str, str]]:
+    today = utcnow().date()
+    return [(label, (today - timedelta(days=days)).isoformat(), today.isoformat()) for label, days in RANGES]
 
 
 def _selection() -> dict[str, str]:
@@ -49,7 +57,7 @@ def index():
         except TrendError as problem:
             error = str(problem)
     return render_template("trends/index.html", trend=trend, error=error, choices=chart_choices(db.session),
-                           args=request.args, chosen=_selection()), 400 if error else 200
+                           args=request.args, chosen=_selection(), ranges=_ranges()), 400 if error else 200
 
 
 @bp.get("/chart.svg")
@@ -69,7 +77,7 @@ def data_csv():
     except TrendError as error:
         return Response(str(error), status=400, mimetype="text/plain")
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["date", "sample_id", "qualifier", "value", "unit", "beyond_limit"])
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()
     writer.writerows(trend.rows)
     return Response(out.getvalue(), mimetype="text/csv",

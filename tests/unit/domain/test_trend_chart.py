@@ -46,3 +46,18 @@ def test_higher_values_are_drawn_higher():
 def test_markup_in_labels_is_text_not_markup():
     svg = render_trend_svg("<script>alert(1)</script>", "mg/L", date(2026, 1, 1), date(2026, 1, 31), [])
     assert b"<script>" not in svg and b"&lt;script&gt;" in svg
+
+
+def test_an_average_beyond_its_limit_is_red_and_carries_its_dates():
+    svg = _chart(averages=[AverageStep(date(2026, 1, 1), date(2026, 1, 31), D("22")),
+                           AverageStep(date(2026, 2, 1), date(2026, 2, 28), D("33"), exceeds=True)])
+    lines = {line.get("data-first"): line for line in svg.findall(".//s:line", NS)
+             if "average" in (line.get("class") or "")}
+    assert lines["2026-02-01"].get("class") == "average exceeds" and lines["2026-02-01"].get("stroke") == "#b42318"
+    assert lines["2026-01-01"].get("class") == "average" and lines["2026-01-01"].get("data-last") == "2026-01-31"
+
+
+def test_inline_markup_has_no_xml_declaration_and_an_empty_range_says_so():
+    inline = render_trend_svg("t", "mg/L", date(2026, 1, 1), date(2026, 1, 31), [], declaration=False)
+    assert inline.startswith(b"<svg") and b"No results in this range" in inline
+    assert render_trend_svg("t", "mg/L", date(2026, 1, 1), date(2026, 1, 31), []).startswith(b"<?xml")
