@@ -9,11 +9,11 @@ from app.models.report import NodiDeclaration, SignedReport
 from app.models.schedule import OutboxMessage, SamplingEvent
 from app.models.search import SearchEntry
 from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
-from app.models.user import ROLES, LoginFailure, User
+from app.models.user import ROLES, InspectorLink, LoginFailure, User
 
 __all__ = [
     "AuditEntry", "Base", "CalibrationEntry", "CustodyTransfer", "Document", "Exceedance", "Facility",
-    "Instrument", "LimitColumn", "LoginFailure", "MonitoredParameter",
+    "InspectorLink", "Instrument", "LimitColumn", "LoginFailure", "MonitoredParameter",
     "NodiDeclaration", "NoncomplianceEvent", "NotificationObligation", "Outfall", "OutboxMessage", "Permit",
     "PermitVersion", "ROLES", "Result", "ResultRevision", "Sample", "SamplingEvent", "SearchEntry", "SignedReport", "User",
 ]

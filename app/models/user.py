@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.audited import Audited
@@ -33,6 +33,8 @@ class User(UserMixin, Audited, Base):
     reminder_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The private iCalendar feed URL carries a token; only its digest is stored, and it can be revoked.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set on the read-only account behind an inspector link: no session of it outlives this moment.
+    access_expires_at: Mapped[datetime | None] = mapped_column()
 
     __audit_exclude__ = ("password_hash", "api_token_hash", "calendar_token_hash")
 
@@ -46,6 +48,27 @@ class User(UserMixin, Audited, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class InspectorLink(Audited, Base):
+    """A time-limited, read-only sign-in link for an inspector, backed by a viewer account of its own.
+
+    Only the token's SHA-256 is stored; the link works until `expires_at` unless revoked earlier.
+    """
+
+    __tablename__ = "inspector_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))  # who it is for: "J. Rivera, CT DEEP"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+    __audit_exclude__ = ("token_hash",)
 
 
 class LoginFailure(Base):

@@ -149,9 +149,14 @@ def revoke_api_token(session: Session, user: User) -> None:
         record_event(session, entity="user", entity_id=user.id, action="api_token_revoked")
 
 
+def access_expired(user: User, now: datetime) -> bool:
+    """An account with an access expiry (an inspector link's) cannot be used after it, by any means."""
+    return user.access_expires_at is not None and now >= user.access_expires_at
+
+
 def user_for_api_token(session: Session, token: str) -> User | None:
     user = session.scalar(select(User).where(User.api_token_hash == token_digest(token)))
-    return user if user is not None and user.active else None
+    return user if user is not None and user.active and not access_expired(user, utcnow()) else None
 
 
 def invitation_token(user: User, secret_key: str) -> str:

@@ -82,9 +82,9 @@ def test_the_inspector_reads_everything_and_changes_nothing(app, client, db, rec
     assert client.get(f"/records/documents/{records['document']}/download").data == PDF
     posts = {rule.rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith("records.") and "POST" in rule.methods}
-    assert len(posts) == 7
+    assert len(posts) == 9  # the seven records forms and the two inspector-link forms
     for rule in posts:
-        url = (rule.replace("<int:document_id>", str(records["document"]))
+        url = (rule.replace("<int:document_id>", str(records["document"])).replace("<int:link_id>", "1")
                .replace("<int:instrument_id>", str(records["instrument"]))
                .replace("<int:sample_id>", str(records["sample"])))
         assert client.post(url, data={"reason": "x", "title": "x"}).status_code == 403, url

@@ -10,6 +10,8 @@ from app.blueprints.auth.forms import (ActionForm, ChangePasswordForm, LoginForm
                                        SetPasswordForm)
 from app.domain.reminder_rules import KINDS
 from app.extensions import db
+from app.models.base import utcnow
+from app.services.inspector_links import user_for_inspector_link
 from app.services.reminder_preferences import reminder_choices, set_reminder_preferences
 from app.services.users import (AccountError, Throttle, accept_invitation, authenticate,
                                 change_password, issue_api_token, revoke_api_token)
@@ -151,3 +153,19 @@ def accept_invite(token: str):
         flash(f"Password set for {user.email}. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/accept_invite.html", form=form)
+
+
+@bp.get("/inspect/<token>")
+def inspect(token: str):
+    """An inspector's link signs its read-only account in (whoever was signed in on this browser is signed out)."""
+    user = user_for_inspector_link(db.session, token, utcnow())
+    if user is None:
+        db.session.rollback()
+        return render_template("error.html", code=404, title="Link not valid",
+                               message="This inspector link has expired or was revoked. Ask the facility for a "
+                                       "new one."), 404
+    db.session.commit()
+    logout_user()
+    login_user(user)
+    flash("Signed in read-only for the inspection; this access ends when the link expires.", "success")
+    return redirect(url_for("dashboard.index"))

@@ -1,6 +1,8 @@
 """How a browser session maps back to a user (Flask-Login's loader)."""
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.user import User
+from app.services.users import access_expired
 
 
 def load_user(session_id: str):
@@ -12,5 +14,7 @@ def load_user(session_id: str):
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.session_generation != generation:
+        return None
+    if access_expired(user, utcnow()):  # an inspector link's session ends with the link
         return None
     return user

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
-from app.blueprints.records import routes  # noqa: E402,F401
+from app.blueprints.records import inspector_links, routes  # noqa: E402,F401
