@@ -77,7 +77,9 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.permits import bp as permits_bp
     from app.blueprints.records import bp as records_bp
+    from app.blueprints.reports import bp as reports_bp
     from app.blueprints.results import bp as results_bp
+    from app.blueprints.schedule import bp as schedule_bp
     from app.blueprints.search import bp as search_bp
     from app.blueprints.trends import bp as trends_bp
     from app.extensions import csrf
@@ -86,8 +88,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(permits_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(schedule_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(trends_bp)

@@ -14,8 +14,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"view", "manage_permits", "administer"}),
 }
 
-# Endpoints anyone may reach without a session (the OpenAPI document describes the API, holds no data).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.accept_invite", "static", "api.openapi"})
+# Endpoints anyone may reach without a session (the OpenAPI document describes the API, holds no data;
+# the calendar feed is opened by the secret token in its URL, as calendar clients send no cookies).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.accept_invite", "auth.inspect", "static", "api.openapi", "schedule.feed"})
 
 # Under this prefix a request is authenticated by its bearer token alone and answered in JSON.
 API_PREFIX = "/api/v1"
@@ -61,12 +62,28 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "records.add_custody": "enter_results",
     # The inspector may take the binder away: it holds nothing the viewer cannot already read.
     "records.binder": "view",
+    # Inspection day: the manager hands an inspector a read-only link that expires on its own.
+    "records.inspector_links": "manage_compliance",
+    "records.issue_inspector_link": "manage_compliance",
+    "records.revoke_inspector_link": "manage_compliance",
+    "reports.index": "view",
+    "reports.review": "view",
+    "reports.download": "view",
+    # Signing, recording the submission and declaring a NODI put words in the report: the signatory's acts.
+    "reports.sign": "sign_reports",
+    "reports.submit": "sign_reports",
+    "reports.declare_nodi": "sign_reports",
     "admin.users": "administer",
     "admin.invite_user": "administer",
     "admin.change_role": "administer",
     "admin.set_active": "administer",
     "admin.audit_trail": "view",
     "search.index": "view",
+    "schedule.month": "view",
+    "schedule.week": "view",
+    # Every user owns their own feed address: creating or revoking it changes nothing of anyone else's.
+    "schedule.create_feed": "view",
+    "schedule.revoke_feed": "view",
     "trends.index": "view",
     "trends.chart_svg": "view",
     "trends.data_csv": "view",

@@ -231,8 +231,8 @@ def _part_occasions(obligation: ObligationSnapshot, part: ObligationPartSnapshot
     return found
 
 
-def _reporting_periods(permit: PermitSnapshot, first_due: date, last_due: date
-                       ) -> list[tuple[MonitoringPeriod, date]]:
+def reporting_periods(permit: PermitSnapshot, first_due: date, last_due: date
+                      ) -> list[tuple[MonitoringPeriod, date]]:
     """The (period, due date) pairs of the permit with a due date in first_due..last_due, newest first.
 
     A period's frequency and due day are those of the version in force on its days; a period that
@@ -269,7 +269,7 @@ def report_occasions(permit: PermitSnapshot, first: datetime, last: datetime) ->
     report = "DMR" if permit.program == "npdes" else "SMR"
     link = f"/permits/{quote(permit.number)}"
     found = []
-    for period, due in _reporting_periods(permit, first_due, last_due):
+    for period, due in reporting_periods(permit, first_due, last_due):
         if period.label in permit.submitted_periods:
             continue
         details = (f"Permit {permit.number}", f"Monitoring period {period.label}: {period.start.isoformat()} to "

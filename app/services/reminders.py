@@ -82,7 +82,7 @@ def _obligations(session: Session) -> tuple[snapshots.ObligationSnapshot, ...]:
     return tuple(found)
 
 
-def _permits(session: Session) -> tuple[snapshots.PermitSnapshot, ...]:
+def permit_snapshots(session: Session) -> tuple[snapshots.PermitSnapshot, ...]:
     submitted: dict[int, set[str]] = {}
     for permit_id, period in session.execute(select(SignedReport.permit_id, SignedReport.period)
                                              .where(SignedReport.submitted_at.is_not(None))):
@@ -112,7 +112,7 @@ def reminder_snapshot(session: Session, now: datetime) -> snapshots.ReminderSnap
     zones = list(session.scalars(select(Facility.timezone))) or ["UTC"]
     days = [facility_today(zone, now) for zone in zones]
     return snapshots.ReminderSnapshot(recipients=_recipients(session), events=_events(session, min(days), max(days)),
-                                  obligations=_obligations(session), permits=_permits(session),
+                                  obligations=_obligations(session), permits=permit_snapshots(session),
                                   digest_timezone=_digest_timezone(session), last_digests=_last_digests(session))
 
 

@@ -154,9 +154,13 @@ def schedule_json(event: SamplingEvent, permit_number: str) -> dict[str, Any]:
             "sample_type": event.sample_type, "status": event.status}
 
 
-def list_schedule(session: Session, *, first: date, last: date, today: date,
-                  permit_number: str | None = None) -> list[tuple[SamplingEvent, Permit]]:
-    """Events dated first..last (not cancelled), after making sure they are planned and their status is current."""
+def list_schedule(session: Session, *, first: date, last: date, today: date, permit_number: str | None = None,
+                  include_cancelled: bool = False) -> list[tuple[SamplingEvent, Permit]]:
+    """Events dated first..last, after making sure they are planned and their status is current.
+
+    Cancelled trips are left out (the `schedule list` contract has no such status) unless asked for:
+    the calendar shows them, so that a re-plan does not make a trip silently disappear.
+    """
     query = select(Permit).order_by(Permit.number)
     if permit_number is not None:
         query = query.where(Permit.number == permit_number)
@@ -165,10 +169,12 @@ def list_schedule(session: Session, *, first: date, last: date, today: date,
     for permit in permits:
         generate_schedule(session, permit, today=today, through=last)
         refresh_statuses(session, permit, today=today, first=first, last=last)
-        for event in session.scalars(select(SamplingEvent).where(
-                SamplingEvent.permit_id == permit.id, SamplingEvent.status != CANCELLED,
-                SamplingEvent.event_date >= first, SamplingEvent.event_date <= last)
-                .order_by(SamplingEvent.event_date, SamplingEvent.outfall, SamplingEvent.sample_type)):
+        events = select(SamplingEvent).where(SamplingEvent.permit_id == permit.id, SamplingEvent.event_date >= first,
+                                             SamplingEvent.event_date <= last)
+        if not include_cancelled:
+            events = events.where(SamplingEvent.status != CANCELLED)
+        for event in session.scalars(events.order_by(SamplingEvent.event_date, SamplingEvent.outfall,
+                                                     SamplingEvent.sample_type)):
             rows.append((event, permit))
     rows.sort(key=lambda pair: (pair[0].event_date, pair[1].number, pair[0].outfall, pair[0].sample_type))
     return rows

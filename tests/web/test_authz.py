@@ -62,10 +62,13 @@ def url_args(db):
     instrument = register_instrument(db.session, InstrumentSpec(name="authz pH meter", kind="ph_meter",
                                                                 calibration_interval_days=1,
                                                                 permit_number="CT0000001", outfall="001"))
+    from app.services.inspector_links import issue_inspector_link
+    link = issue_inspector_link(db.session, label="authz inspector", hours=2, actor=target,
+                                now=datetime.now(timezone.utc)).link
     db.session.commit()
-    return {"number": "CT0000001", "permit": "CT0000001", "period": "2026-03", "version": 1, "user_id": target.id, "active": 1, "token": "x",
+    return {"link_id": link.id, "number": "CT0000001", "permit": "CT0000001", "period": "2026-03", "version": 1, "user_id": target.id, "active": 1, "token": "x",
             "obligation_id": obligations[0].id, "result_id": outcome.result_id, "message_id": message.id,
-            "document_id": document.id, "instrument_id": instrument.id,
+            "document_id": document.id, "instrument_id": instrument.id, "fmt": "json",
             "sample_id": db.session.get(Result, outcome.result_id).sample_pk}
 
 
