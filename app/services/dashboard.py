@@ -18,7 +18,7 @@ from app.models.permit import Permit
 from app.models.record import CalibrationEntry, Instrument
 from app.models.schedule import MISSED, SCHEDULED, OutboxMessage, SamplingEvent
 from app.services.dmr_build import DmrError, build_dmr
-from app.services.monitoring_data import measurements_for, rules_of
+from app.services.monitoring_data import ResultsWindow, measurements_for, rules_of
 from app.services.notification_obligations import list_obligations
 from app.services.permit_overview import PermitSummary, permit_overview
 from app.services.permits import permit_version_on
@@ -102,13 +102,14 @@ def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow
     month = period_containing(today, "monthly")
     preferences = preferences_from(permit.facility.schedule_preferences, rules["calc"]["week_start"])
     rows = []
+    window = ResultsWindow(session, permit.id, month.start, month.end)
     for outfall in version.outfalls:
         for parameter in outfall.parameters:
             columns = [c for c in parameter.columns if c.statistical_base == "monthly_average"
                        and c.derived is None and c.limit_text is not None]
             if not columns:
                 continue
-            results, _, _, _ = measurements_for(session, permit.id, parameter, month.start, month.end)
+            results, _, _, _ = measurements_for(session, permit.id, parameter, month.start, month.end, window)
             values = [v.value for v in daily_values(results, rules)]
             need = MonitoringNeed(outfall.feature_id, parameter.code, parameter.monitoring_location,
                                   parameter.frequency, parameter.sample_type, parameter.conditional)

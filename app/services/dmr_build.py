@@ -15,7 +15,7 @@ from app.domain.statistics import PhAveragingError
 from app.models.permit import Outfall, Permit, PermitVersion
 from app.models.report import NodiDeclaration
 from app.services.audit import audit_context
-from app.services.monitoring_data import measurements_for, parameter_definition, rules_of
+from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
 from app.services.permits import permit_version_on
 
 ACTIVE, SUPERSEDED = "active", "superseded"
@@ -64,9 +64,10 @@ def _declarations(session: Session, permit: Permit, period: MonitoringPeriod) ->
 
 
 def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, parameter, period: MonitoringPeriod,
-                     rules: dict, outfall_nodi: str | None, declared: dict) -> dict[str, Any]:
+                     rules: dict, outfall_nodi: str | None, declared: dict,
+                     window: ResultsWindow | None = None) -> dict[str, Any]:
     first, last = dmr_measurement_window(period, rules)
-    results, flows, influent, _ = measurements_for(session, permit.id, parameter, first, last)
+    results, flows, influent, _ = measurements_for(session, permit.id, parameter, first, last, window)
     declaration = (declared.get((outfall.feature_id, parameter.code, parameter.monitoring_location))
                    or declared.get((outfall.feature_id, parameter.code, None)))
     code = declaration.code if declaration else None
@@ -91,11 +92,12 @@ def build_dmr(session: Session, permit_number: str, period_label: str) -> BuiltD
     version, period = reporting_period(permit, period_label)
     rules = rules_of(version)
     declared = _declarations(session, permit, period)
+    window = ResultsWindow(session, permit.id, *dmr_measurement_window(period, rules))
     outfalls, violations, flags = [], 0, []
     for outfall in version.outfalls:
         whole = declared.get((outfall.feature_id, None, None))
         outfall_nodi = whole.code if whole else None
-        parameters = [_parameter_entry(session, permit, outfall, p, period, rules, outfall_nodi, declared)
+        parameters = [_parameter_entry(session, permit, outfall, p, period, rules, outfall_nodi, declared, window)
                       for p in outfall.parameters]
         for entry in parameters:
             violations += entry.pop("violations")

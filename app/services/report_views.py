@@ -23,7 +23,7 @@ from app.services.dashboard import ReportStatus, report_status
 from app.services.dmr_build import BuiltDmr, build_dmr
 from app.services.dmr_files import render_dmr
 from app.services.documents import DocumentError, DocumentUpload, store_document
-from app.services.monitoring_data import measurements_for, parameter_definition, rules_of
+from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
 from app.services.permits import permit_version_on
 from app.services.report_signoff import (SIGNED, Signature, SignOffError, flag_key, record_submission,
                                          revision_needed, sign_report)
@@ -184,11 +184,12 @@ def _review_outfall(session: Session, built: BuiltDmr, entry: dict[str, Any]) ->
     outfall = next(o for o in built.version.outfalls if o.feature_id == entry["outfall"])
     rules = rules_of(built.version)
     first, last = dmr_measurement_window(built.period, rules)
+    window = ResultsWindow(session, built.permit.id, first, last)
     parameters = []
     for parameter, values in zip(outfall.parameters, entry["parameters"]):
         derivations = {}
         if entry["nodi"] is None:  # a slot with a NODI shows the declaration instead of its derivation
-            results, flows, influent, _ = measurements_for(session, built.permit.id, parameter, first, last)
+            results, flows, influent, _ = measurements_for(session, built.permit.id, parameter, first, last, window)
             derivations = derive_parameter(parameter_definition(parameter), results, built.period, rules,
                                            flows=flows, influent=influent)
         parameters.append(ReviewParameter(values, parameter.name, parameter.frequency, derivations,
