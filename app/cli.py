@@ -114,7 +114,15 @@ def scheduler_command():
     except SchedulerAlreadyRunning as error:
         fail(f"scheduler: {error}")
     scheduler = build_scheduler(app, BlockingScheduler)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+
+    def stop(*_):
+        # A TERM before start() has run finds nothing to shut down: leave as Ctrl-C does, lock released.
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        else:
+            raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     click.echo(f"scheduler running {len(scheduler.get_jobs())} job(s); Ctrl-C to stop")
     try:
         scheduler.start()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -52,9 +51,7 @@ class Scheduler:
                 pytest.fail(f"the scheduler did not start: {''.join(seen)}")
             seen.append(line)
             if line.startswith(STARTED):
-                # The command prints this line just before scheduler.start(); a SIGTERM in that instant
-                # finds no running scheduler to shut down (app/cli.py), so let start() finish first.
-                time.sleep(1)
+                # Printed just before scheduler.start(): a TERM at once must still end it cleanly (app/cli.py).
                 return
 
     def stop(self, sig: int) -> int:
