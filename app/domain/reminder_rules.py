@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from app.domain.periods import MonitoringPeriod, dmr_due_date, period_containing
 from app.domain.permit_terms import VersionTerm, version_applying_on
-from app.domain.reminder_snapshots import (ObligationPartSnapshot, ObligationSnapshot, PermitSnapshot,
-                                           ReminderSnapshot, SamplingEventSnapshot)
+from app.domain.reminder_snapshots import (InstrumentSnapshot, ObligationPartSnapshot, ObligationSnapshot,
+                                           PermitSnapshot, ReminderSnapshot, SamplingEventSnapshot)
 
 UTC = timezone.utc
 
@@ -29,6 +29,7 @@ OBLIGATION_OVERDUE = "obligation_overdue"
 REPORT_DUE = "report_due"
 REPORT_OVERDUE = "report_overdue"
 PERMIT_RENEWAL = "permit_renewal"
+CALIBRATION_DUE = "calibration_due"
 DIGEST = "digest"  # the preference key, and the kind of the daily summary message
 
 # The preference keys of User.reminder_preferences, with the words the profile page shows.
@@ -41,9 +42,12 @@ KINDS: dict[str, str] = {
     REPORT_DUE: "DMR/SMR due in 7 days",
     REPORT_OVERDUE: "DMR/SMR overdue",
     PERMIT_RENEWAL: "Permit renewal application due",
+    CALIBRATION_DUE: "Instrument calibration due, overdue or failed",
 }
 RECIPIENT_ROLES: dict[str, frozenset[str]] = {
     kind: frozenset({"labtech"} if kind == SAMPLING_DUE else {"manager"}) for kind in KINDS}
+# The lab techs calibrate; the manager answers for readings from an uncalibrated instrument.
+RECIPIENT_ROLES[CALIBRATION_DUE] = frozenset({"labtech", "manager"})
 
 SAMPLING_TOMORROW_AT = time(7, 0)
 SAMPLING_TODAY_AT = time(6, 0)
@@ -304,6 +308,44 @@ def renewal_occasions(permit: PermitSnapshot) -> list[Occasion]:
             for index, (days, at) in enumerate(moments)]
 
 
+CALIBRATION_LEAD_DAYS = 7  # as app/domain/calibration_due.py DUE_SOON_DAYS: book the lab, buy the buffer
+
+
+def calibration_occasions(instrument: InstrumentSnapshot) -> list[Occasion]:
+    """To lab techs and managers: a calibration coming due, overdue, never done, or failed.
+
+    The lead time is at most half the interval, so a daily check is not announced a week ahead;
+    each occasion is keyed by the due date (or the failure), so a new calibration starts a new cycle.
+    """
+    zone = ZoneInfo(instrument.timezone)
+    link = f"/records/instruments/{instrument.id}"
+    name = instrument.name
+    if instrument.failed_at is not None:
+        return [Occasion(CALIBRATION_DUE, f"calibration-failed:{instrument.id}:{instrument.failed_at.isoformat()}",
+                         instrument.failed_at, instrument.failed_at + STALE_AFTER,
+                         f"Calibration failed: {name}",
+                         (f"The last calibration of {name} failed at {_local_text(instrument.failed_at, zone)}",
+                          "Readings taken with it now are not from a calibrated instrument; calibrate or "
+                          "take it out of service, and consider reporting a monitoring equipment failure"), link)]
+    if instrument.next_due is None:
+        return [Occasion(CALIBRATION_DUE, f"calibration-never:{instrument.id}", instrument.registered_at,
+                         instrument.registered_at + STALE_AFTER, f"Calibration needed: {name} was never calibrated",
+                         (f"{name} has no calibration on record",), link)]
+    due = instrument.next_due
+    found = []
+    lead = min(CALIBRATION_LEAD_DAYS, instrument.interval_days // 2)
+    ahead = local_instant(due.astimezone(zone).date() - timedelta(days=lead), DAILY_AT, zone) if lead else None
+    if ahead is not None and ahead < due:
+        found.append(Occasion(CALIBRATION_DUE, f"calibration-due:{instrument.id}:{due.isoformat()}", ahead, due,
+                              f"Calibration due {due.astimezone(zone).date().isoformat()}: {name}",
+                              (f"{name} must be calibrated by {_local_text(due, zone)} "
+                               f"(every {instrument.interval_days} days)",), link))
+    found.append(Occasion(CALIBRATION_DUE, f"calibration-overdue:{instrument.id}:{due.isoformat()}", due,
+                          due + STALE_AFTER, f"Calibration overdue: {name}",
+                          (f"{name} was due for calibration at {_local_text(due, zone)}",), link))
+    return found
+
+
 def occasions(snapshot: ReminderSnapshot, first: datetime, last: datetime) -> list[Occasion]:
     """Every occasion of the snapshot that can be current between `first` and `last`."""
     found: list[Occasion] = []
@@ -313,6 +355,8 @@ def occasions(snapshot: ReminderSnapshot, first: datetime, last: datetime) -> li
         found += obligation_occasions(obligation)
     for permit in snapshot.permits:
         found += report_occasions(permit, first, last) + renewal_occasions(permit)
+    for instrument in snapshot.instruments:
+        found += calibration_occasions(instrument)
     return found
 
 

@@ -72,6 +72,19 @@ class PermitSnapshot:
 
 
 @dataclass(frozen=True)
+class InstrumentSnapshot:
+    """An instrument in service and where its calibration stands (app/domain/calibration_due.py)."""
+
+    id: int
+    name: str
+    timezone: str
+    interval_days: int
+    registered_at: datetime
+    next_due: datetime | None  # None: never calibrated
+    failed_at: datetime | None = None  # the latest entry failed: out of calibration since then
+
+
+@dataclass(frozen=True)
 class ReminderSnapshot:
     recipients: tuple[Recipient, ...] = ()
     events: tuple[SamplingEventSnapshot, ...] = ()
@@ -79,3 +92,4 @@ class ReminderSnapshot:
     permits: tuple[PermitSnapshot, ...] = ()
     digest_timezone: str = "UTC"
     last_digests: Mapping[int, datetime] = field(default_factory=dict)  # user id -> moment of the last digest
+    instruments: tuple[InstrumentSnapshot, ...] = ()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.config import Config
 from app.domain import reminder_rules as rules
 from app.domain import reminder_snapshots as snapshots
+from app.domain.calibration_due import FAILED as CALIBRATION_FAILED
 from app.domain.permit_terms import facility_today
 from app.models.compliance import NotificationObligation
 from app.models.facility import Facility
@@ -26,6 +27,7 @@ from app.models.permit import Permit
 from app.models.report import SignedReport
 from app.models.schedule import MISSED, SCHEDULED, OutboxMessage, SamplingEvent
 from app.models.user import User
+from app.services.calibration import instrument_standings
 from app.services.reminder_messages import RenderedMessage, render_digest, render_reminder
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -95,6 +97,17 @@ def permit_snapshots(session: Session) -> tuple[snapshots.PermitSnapshot, ...]:
         for p in session.scalars(select(Permit).order_by(Permit.id)))
 
 
+def _instruments(session: Session, now: datetime) -> tuple[snapshots.InstrumentSnapshot, ...]:
+    zone = _digest_timezone(session)
+    found = []
+    for row in instrument_standings(session, now, active_only=True):
+        failed = row.standing.status == CALIBRATION_FAILED and row.last_entry is not None
+        found.append(snapshots.InstrumentSnapshot(
+            row.instrument.id, row.instrument.name, zone, row.instrument.calibration_interval_days,
+            row.instrument.created_at, row.standing.next_due, row.last_entry.performed_at if failed else None))
+    return tuple(found)
+
+
 def _digest_timezone(session: Session) -> str:
     # Accounts belong to no facility; Outfall serves one facility, so its zone sets the digest hour.
     return session.scalar(select(Facility.timezone).order_by(Facility.id).limit(1)) or "UTC"
@@ -113,7 +126,8 @@ def reminder_snapshot(session: Session, now: datetime) -> snapshots.ReminderSnap
     days = [facility_today(zone, now) for zone in zones]
     return snapshots.ReminderSnapshot(recipients=_recipients(session), events=_events(session, min(days), max(days)),
                                   obligations=_obligations(session), permits=permit_snapshots(session),
-                                  digest_timezone=_digest_timezone(session), last_digests=_last_digests(session))
+                                  digest_timezone=_digest_timezone(session), last_digests=_last_digests(session),
+                                  instruments=_instruments(session, now))
 
 
 def _rows(plan: rules.ReminderPlan, base_url: str) -> list[tuple[str, OutboxMessage]]:

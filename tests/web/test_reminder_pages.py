@@ -84,7 +84,7 @@ def test_the_profile_offers_the_reminders_of_the_role(client, login_as):
     login_as("labtech")
     page = client.get("/auth/profile").get_data(as_text=True)
     assert 'name="sampling_due"' in page and 'name="obligation_opened"' not in page
-    assert _checked(page) == {"sampling_due", "immediate"}  # on by default, one message each
+    assert _checked(page) == {"sampling_due", "calibration_due", "immediate"}  # on by default, one message each
 
 
 def test_a_lab_tech_switches_to_the_daily_digest(client, db, login_as):
@@ -92,7 +92,7 @@ def test_a_lab_tech_switches_to_the_daily_digest(client, db, login_as):
     response = client.post("/auth/profile/reminders", data={"sampling_due": "y", "delivery": "digest"})
     assert response.status_code == 302
     stored = db.session.get(User, user.id, populate_existing=True)
-    assert stored.reminder_preferences == {"sampling_due": True, "digest": True}
+    assert stored.reminder_preferences == {"sampling_due": True, "calibration_due": False, "digest": True}
     page = client.get("/auth/profile").get_data(as_text=True)
     assert _checked(page) == {"sampling_due", "digest"} and "Reminder settings saved." in page
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "user")

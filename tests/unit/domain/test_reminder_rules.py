@@ -246,7 +246,7 @@ def test_renewal_application_reminders(now, expected):
 # --- preferences, digests, keys -----------------------------------------------------------------------------
 
 def test_recipients_follow_roles_and_preferences():
-    assert kinds_for_role("labtech") == ["sampling_due"]
+    assert kinds_for_role("labtech") == ["sampling_due", "calibration_due"]
     assert "sampling_due" not in kinds_for_role("manager") and kinds_for_role("viewer") == []
     assert wants({}, "sampling_due") and not wants({"sampling_due": False}, "sampling_due")
     quiet = Recipient(3, "lab@plant.example", "Lee", "labtech", {"sampling_due": False})
