@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.dmr_values import compute_parameter_values, dmr_measurement_window
@@ -13,7 +14,8 @@ from app.domain.periods import MonitoringPeriod, dmr_due_date, parse_period, per
 from app.domain.rules_config import rule
 from app.domain.statistics import PhAveragingError
 from app.models.permit import Outfall, Permit, PermitVersion
-from app.models.report import NodiDeclaration
+from app.models.monitoring import Result, ResultRevision
+from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
 from app.services.permits import permit_version_on
@@ -86,13 +88,38 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
     return entry
 
 
+# Review flag: results of the period entered (or corrected) after its report was last signed.
+DATA_AFTER_REVIEW = "DATA_ENTERED_AFTER_REVIEW"
+
+
+def _entered_after_review(session: Session, permit: Permit, period: MonitoringPeriod,
+                          first: date, last: date) -> dict[tuple[str, str], str]:
+    """(outfall, parameter code) -> the flag's reason, for revisions entered after the last signature."""
+    signed = session.execute(select(SignedReport.revision, SignedReport.signed_at).where(
+        SignedReport.permit_id == permit.id, SignedReport.period == period.label)
+        .order_by(SignedReport.revision.desc()).limit(1)).first()
+    if signed is None:
+        return {}
+    rows = session.execute(
+        select(Result.outfall, Result.parameter_code, func.count(ResultRevision.id))
+        .join(ResultRevision, ResultRevision.result_id == Result.id)
+        .where(Result.permit_id == permit.id, ResultRevision.sample_date >= first, ResultRevision.sample_date <= last,
+               ResultRevision.entered_at > signed.signed_at)
+        .group_by(Result.outfall, Result.parameter_code))
+    return {(outfall, code): f"{count} result revision(s) of outfall {outfall} entered after revision "
+                             f"{signed.revision} was signed ({signed.signed_at.isoformat(timespec='minutes')})"
+            for outfall, code, count in rows}
+
+
 def build_dmr(session: Session, permit_number: str, period_label: str) -> BuiltDmr:
     """Every outfall and parameter of the version in force at the period's end, computed from stored results."""
     permit = _permit(session, permit_number)
     version, period = reporting_period(permit, period_label)
     rules = rules_of(version)
     declared = _declarations(session, permit, period)
-    window = ResultsWindow(session, permit.id, *dmr_measurement_window(period, rules))
+    first, last = dmr_measurement_window(period, rules)
+    window = ResultsWindow(session, permit.id, first, last)
+    after_review = _entered_after_review(session, permit, period, first, last)
     outfalls, violations, flags = [], 0, []
     for outfall in version.outfalls:
         whole = declared.get((outfall.feature_id, None, None))
@@ -100,6 +127,10 @@ def build_dmr(session: Session, permit_number: str, period_label: str) -> BuiltD
         parameters = [_parameter_entry(session, permit, outfall, p, period, rules, outfall_nodi, declared, window)
                       for p in outfall.parameters]
         for entry in parameters:
+            reason = after_review.get((outfall.feature_id, entry["code"]))
+            if reason:
+                entry["flags"].append({"code": DATA_AFTER_REVIEW, "parameter": entry["code"], "slot": None,
+                                       "reason": reason})
             violations += entry.pop("violations")
             flags += entry["flags"]
         outfalls.append({"outfall": outfall.feature_id, "limit_set": outfall.limit_set, "nodi": outfall_nodi,

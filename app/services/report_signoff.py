@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.models.report import SignedReport
 from app.services.audit import audit_context
-from app.services.dmr_build import BuiltDmr, DmrError, build_dmr
+from app.services.dmr_build import DATA_AFTER_REVIEW, BuiltDmr, DmrError, build_dmr
 from app.services.dmr_files import FORMATS, render_dmr
 from app.services.documents import DocumentError, DocumentUpload, store_document
 
@@ -59,9 +59,20 @@ def revision_needed(session: Session, built: BuiltDmr) -> list[str]:
                 if (was.get("value"), was.get("nodi")) != (value["value"], value["nodi"]):
                     changes.append(f"{new['outfall']} {p_new['code']} {slot}: {was.get('value') or was.get('nodi')} "
                                    f"-> {value['value'] or value['nodi']}")
-    if not changes and before != after:
+    if not changes and _without_review_marks(before) != _without_review_marks(after):
         changes.append("review flags or counts changed")
     return changes
+
+
+def _without_review_marks(document: dict[str, Any]) -> dict[str, Any]:
+    # "Entered after the review" is measured from the latest signature, so it is not itself a change of the
+    # report: comparing it would make every re-signed report look changed at once.
+    def keep(flags: list[dict]) -> list[dict]:
+        return [f for f in flags if f["code"] != DATA_AFTER_REVIEW]
+
+    return {**document, "flags": keep(document.get("flags", [])),
+            "outfalls": [{**o, "parameters": [{**p, "flags": keep(p.get("flags", []))} for p in o["parameters"]]}
+                         for o in document.get("outfalls", [])]}
 
 
 def sign_report(session: Session, permit_number: str, period_label: str, signature: Signature,

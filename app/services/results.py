@@ -169,7 +169,9 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
             number = 1
         else:
             number = result.current_revision + 1
+        # entered_at on the caller's clock, the same one a signature is stamped with (DATA_ENTERED_AFTER_REVIEW).
         session.add(ResultRevision(result_id=result.id, revision=number, received_at=fields.received_at or now,
+                                   entered_at=now,
                                    reason=fields.correction_reason if number > 1 else None,
                                    entered_by_id=actor_id, **fields.stored_values()))
         result.current_revision = number

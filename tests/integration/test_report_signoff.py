@@ -82,3 +82,31 @@ def test_submission_is_recorded_once_on_the_current_revision(db, month, make_use
     with pytest.raises(SignOffError, match="is submitted"):
         record_submission(db.session, report.id, submitted_at=NOW, confirmation_number="X",
                           copy_of_record_document_id=None, actor_id=user.id, actor_label=user.email)
+
+
+def test_data_entered_after_the_signature_is_a_review_flag_until_the_next_one(db, month, make_user, tmp_path):
+    user = make_user("manager")
+    sign_report(db.session, "CT0000001", "2026-03", SIGNER, _acks(db), now=NOW, store=tmp_path,
+                actor_id=user.id, actor_label=user.email)
+    assert not [f for f in build_dmr(db.session, "CT0000001", "2026-03").document["flags"]
+                if f["code"] == "DATA_ENTERED_AFTER_REVIEW"]
+    later = NOW.replace(hour=16)
+    record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "00530", "sample_id": "S2",
+                               "sampled_at": "2026-03-10T08:00", "value": "12", "unit": "mg/L"}, now=later)
+    built = build_dmr(db.session, "CT0000001", "2026-03")
+    flagged = [f for f in built.document["flags"] if f["code"] == "DATA_ENTERED_AFTER_REVIEW"]
+    assert [(f["parameter"], f["slot"]) for f in flagged] == [("00530", None)]
+    assert "1 result revision(s) of outfall 001 entered after revision 1 was signed" in flagged[0]["reason"]
+    tss = next(p for p in built.document["outfalls"][0]["parameters"] if p["code"] == "00530")
+    assert flagged[0] in tss["flags"]
+    assert revision_needed(db.session, built)  # the new sample changed the average
+    with pytest.raises(SignOffError, match="review flags not acknowledged"):
+        sign_report(db.session, "CT0000001", "2026-03", SIGNER, {k: v for k, v in _acks(db).items()
+                                                                  if not k.startswith("DATA_ENTERED")},
+                    now=later.replace(hour=17), store=tmp_path, actor_id=user.id, actor_label=user.email)
+    second = sign_report(db.session, "CT0000001", "2026-03", SIGNER, _acks(db), now=later.replace(hour=17),
+                         store=tmp_path, actor_id=user.id, actor_label=user.email)
+    # Re-signed: the flag is gone from the report as built now, and that alone is no change.
+    rebuilt = build_dmr(db.session, "CT0000001", "2026-03")
+    assert not [f for f in rebuilt.document["flags"] if f["code"] == "DATA_ENTERED_AFTER_REVIEW"]
+    assert second.revision == 2 and revision_needed(db.session, rebuilt) == []
