@@ -84,6 +84,9 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     # Every user owns their own feed address: creating or revoking it changes nothing of anyone else's.
     "schedule.create_feed": "view",
     "schedule.revoke_feed": "view",
+    # Sampling weekdays and holidays re-plan every permit's trips: the permit keeper's setting.
+    "schedule.settings": "view",
+    "schedule.save_settings": "manage_permits",
     "trends.index": "view",
     "trends.chart_svg": "view",
     "trends.data_csv": "view",

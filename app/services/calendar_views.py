@@ -51,6 +51,7 @@ class CalendarItem:
     window: tuple[date, date] | None = None  # a trip: the days a sample counts for it
     due_at: datetime | None = None  # a notification deadline: the instant
     obligation_id: int | None = None
+    event_id: int | None = None  # a trip: its SamplingEvent, which the results entry page pre-fills from
     detail: str = ""
 
 
@@ -82,7 +83,7 @@ def _sampling(session: Session, first: date, last: date, today: date) -> list[Ca
             SAMPLING, f"sampling-event-{event.id}@outfall", event.event_date,
             f"Sampling {permit.number} outfall {event.outfall}", event.status, permit.number,
             permit.facility.timezone, event.outfall, codes, event.sample_type, (start, event.window_end),
-            detail=event.status_reason or ""))
+            event_id=event.id, detail=event.status_reason or ""))
     return items
 
 

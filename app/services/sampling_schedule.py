@@ -63,12 +63,21 @@ def generate_schedule(session: Session, permit: Permit, *, today: date,
     change = ScheduleChange()
     existing = {(e.outfall, e.event_date, e.sample_type): e for e in session.scalars(
         select(SamplingEvent).where(SamplingEvent.permit_id == permit.id))}
+    # The past is filled in only beyond what each version already had planned (a first run, a
+    # backdated new version, days passed while nothing ran): inside that range it stays as planned
+    # then, or a change of sampling weekdays would invent past trips nobody was asked to make.
+    planned_until: dict[int, date] = {}
+    for event in existing.values():
+        planned_until[event.permit_version] = max(event.event_date,
+                                                  planned_until.get(event.permit_version, event.event_date))
     wanted = set()
     with audit_context(session, reason="sampling schedule generated"):
         for version, planned in planned_events(permit, end):
             key = (planned.outfall, planned.day, planned.sample_type)
             wanted.add(key)
             event, parameters = existing.get(key), _parameters_json(planned)
+            if event is None and planned.day < today and planned.day <= planned_until.get(version.version, date.min):
+                continue
             if event is None:
                 session.add(SamplingEvent(permit_id=permit.id, permit_version=version.version, outfall=planned.outfall,
                                           event_date=planned.day, window_end=planned.window_end,

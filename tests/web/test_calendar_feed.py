@@ -43,7 +43,8 @@ def test_the_feed_carries_trips_deadlines_and_due_dates(app, client, db, plant, 
         assert vevent.decoded("DTEND") == event.event_date + timedelta(days=1)
         assert f"[{event.status}]" in str(vevent["SUMMARY"]) and event.sample_type in str(vevent["SUMMARY"])
         assert vevent.decoded("DTSTAMP") == NOW
-        assert str(vevent["URL"]) == f"http://localhost/results/enter?permit=CT0000001&outfall={event.outfall}"
+        assert str(vevent["URL"]) == (f"http://localhost/results/enter?permit=CT0000001&outfall={event.outfall}"
+                                      f"&event={event.id}")
     tuesday = trips[f"sampling-event-{_trip(db, date(2026, 3, 3)).id}@outfall"]
     assert "Parameters: 00530, 01042, 01092" in str(tuesday["DESCRIPTION"])
     assert "Permit CT0000001, outfall 001" in str(tuesday["DESCRIPTION"])  # the comma survives escaping

@@ -68,10 +68,12 @@ def test_the_month_shows_the_stored_trips_with_their_status_and_links(client, db
         entry = _entry(doc, event)
         assert entry.getparent().getparent() is _day(doc, event.event_date.isoformat())
         assert event.status in entry.text_content() and event.outfall in entry.text_content()
-    tuesday = _entry(doc, _trip(db, date(2026, 3, 3)))
+    trip = _trip(db, date(2026, 3, 3))
+    tuesday = _entry(doc, trip)
     text = " ".join(tuesday.text_content().split())
     assert "Outfall 001 · 24-hour composite" in text and "00530, 01042, 01092" in text and "collected" in text
-    assert tuesday.find(".//a").get("href") == "/results/enter?permit=CT0000001&outfall=001"
+    # The entry page pre-filled for this trip (its parameters first, its sample type).
+    assert tuesday.find(".//a").get("href") == f"/results/enter?permit=CT0000001&outfall=001&event={trip.id}"
     # Thursday's TSS trip had no sample and its window (Thu..Sat) has closed.
     assert "missed" in _entry(doc, _trip(db, date(2026, 3, 5))).text_content()
     assert "scheduled" in _entry(doc, _trip(db, date(2026, 3, 10))).text_content()

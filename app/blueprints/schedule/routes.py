@@ -1,4 +1,4 @@
-"""Views of the schedule blueprint: the month and week calendars and the private iCalendar feed."""
+"""Views of the schedule blueprint: the month and week calendars, the private iCalendar feed, the sampling settings."""
 from __future__ import annotations
 
 from functools import partial
@@ -10,23 +10,26 @@ from sqlalchemy.exc import IntegrityError
 from app.authz import can
 from app.blueprints.compliance.countdown import local_time
 from app.blueprints.schedule import bp
-from app.blueprints.schedule.forms import FeedForm, MonthForm, WeekForm
+from app.blueprints.schedule.forms import FeedForm, MonthForm, ScheduleSettingsForm, WeekForm
 from app.domain.icalendar_feed import render_calendar
 from app.extensions import db
 from app.models.base import utcnow
 from app.services.calendar_tokens import issue_calendar_token, revoke_calendar_token, user_for_calendar_token
 from app.services.calendar_views import (NOTIFICATION, SAMPLING, WEEKDAY_NAMES, CalendarItem, feed_events,
                                          feed_items, month_view, week_view)
+from app.services.schedule_settings import (ReplanSummary, ScheduleSettingsError, schedule_settings,
+                                            set_schedule_preferences)
 
 FEED_NAME = "Outfall schedule"
 
 
 def item_url(item: CalendarItem, *, can_enter: bool, external: bool = False) -> str:
-    """Where an item leads: a trip to its results entry page (the week for those who cannot enter
-    results), a deadline to its obligation, a due date to its permit."""
+    """Where an item leads: a trip to its results entry page, pre-filled for that trip (the week for those
+    who cannot enter results), a deadline to its obligation, a due date to its permit."""
     if item.kind == SAMPLING:
         if can_enter:
-            return url_for("results.enter", permit=item.permit, outfall=item.outfall, _external=external)
+            return url_for("results.enter", permit=item.permit, outfall=item.outfall, event=item.event_id,
+                           _external=external)
         return url_for("schedule.week", week=item.day.isoformat(), _external=external)
     if item.kind == NOTIFICATION:
         # The list's "all" view: the default one leaves out done and withdrawn obligations.
@@ -105,3 +108,37 @@ def feed(token: str):
     body = render_calendar(feed_events(items, link), now=now, name=FEED_NAME)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="outfall-schedule.ics"', "Cache-Control": "private, no-cache"})
+
+
+def _replan_message(summary: ReplanSummary) -> str:
+    if not summary.changed:
+        return "Schedule settings saved; the planned trips already fit them."
+    return (f"Schedule settings saved and {summary.permits} permit(s) re-planned from today: "
+            f"{summary.planned} trip(s) planned, {summary.updated} updated, {summary.cancelled} cancelled.")
+
+
+@bp.get("/settings")
+def settings():
+    current = schedule_settings(db.session)
+    form = ScheduleSettingsForm.showing(current) if current else None
+    return render_template("schedule/settings.html", settings=current, form=form)
+
+
+@bp.post("/settings")
+def save_settings():
+    current = schedule_settings(db.session) or abort(404)
+    form = ScheduleSettingsForm()
+    if form.validate_on_submit():
+        try:
+            # Re-planning writes trips, so it may collide with another process planning them (see _planned).
+            summary = _planned(partial(
+                set_schedule_preferences, facility_id=current.facility_id,
+                preferred_weekdays=form.preferred_weekdays.data or [], holidays=form.holiday_lines(),
+                now=utcnow(), actor_id=current_user.id, actor_label=current_user.email))
+        except ScheduleSettingsError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_replan_message(summary), "success")
+            return redirect(url_for("schedule.month"))
+    return render_template("schedule/settings.html", settings=current, form=form), 400
