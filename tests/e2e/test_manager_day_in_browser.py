@@ -113,6 +113,7 @@ def test_a_lab_tech_exceedance_reaches_the_manager_with_a_live_countdown(live_se
     page.click("nav >> text=Obligations")
     # Federal and state rules may each oblige a call for the one exceedance; each card has its own countdown.
     cards = page.locator("article.obligation", has_text="CU-DAY-1")
+    cards.first.wait_for()  # the click only waits for the navigation to commit, not for the new page's DOM
     assert cards.count() >= 1
     card = cards.first
     assert "01042" in card.inner_text() and "1.6 mg/L against the limit 1.0 mg/L" in card.inner_text()
@@ -227,6 +228,7 @@ def test_the_trend_page_draws_the_chart_and_exports_a_png(live_server, watched, 
     page.select_option("#trend-choice", "CT0000001|001|00530|1")
     page.click("#trend-form button[type=submit]")
     chart = page.locator("#trend-chart svg")
+    chart.wait_for()  # is_visible() and count() do not wait for the new page
     assert chart.is_visible()
     assert chart.locator("circle.point").count() == 4
     assert chart.locator("circle.nd").count() == 1
@@ -238,5 +240,6 @@ def test_the_trend_page_draws_the_chart_and_exports_a_png(live_server, watched, 
     png = (ARTIFACTS / "trend-export.png").read_bytes()
     assert info.value.suggested_filename == "trend.png" and png.startswith(b"\x89PNG\r\n\x1a\n")
     page.click("#trend-ranges >> text=3 years")
+    page.wait_for_load_state()
     assert page.locator("#trend-chart svg circle.point").count() == 4
     assert page.problems == []
