@@ -60,7 +60,7 @@ def is_bacteria(parameter_code: str) -> bool:
 
 
 def bacteria_flags(parameter: ParameterDefinition, values: ParameterValues) -> list[Flag]:
-    """CALC-06: bacteria are averaged geometrically (Form 3320-1), everything else arithmetically (122.41(l)(4)(iii))."""
+    """CALC-06: bacteria averaged geometrically (Form 3320-1), everything else arithmetically (122.41(l)(4)(iii))."""
     flags = []
     for column in parameter.columns:
         slot = values.values.get(column.slot)
@@ -111,8 +111,9 @@ def nodi_flags(parameter: ParameterDefinition, measurements: Sequence[Measuremen
         if days:
             flags.append(Flag(NODI_C_WITH_FLOW, (
                 f"NODI C (no discharge) on {parameter.code}, but the outfall's flow shows discharge on "
-                f"{_listing([d.isoformat() for d in days])}; C means no discharge all period, otherwise the missing value is a monitoring "
-                "violation (NODI-01): confirm there was no discharge at this monitoring point"), parameter.code))
+                f"{_listing([d.isoformat() for d in days])}; C means no discharge all period, otherwise the "
+                "missing value is a monitoring violation (NODI-01): confirm there was no discharge at this "
+                "monitoring point"), parameter.code))
     return flags
 
 

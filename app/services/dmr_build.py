@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.dmr_values import compute_parameter_values, dmr_measurement_window
 from app.domain.nodi import NodiError, check_nodi, nodi_flag
 from app.domain.periods import MonitoringPeriod, dmr_due_date, parse_period, period_containing
+from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import rule
 from app.domain.statistics import PhAveragingError
 from app.models.permit import Outfall, Permit, PermitVersion
@@ -84,6 +85,9 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
     flag = nodi_flag(outfall_nodi or code) if (outfall_nodi or code) else None
     if flag:
         entry["flags"].append({"code": flag[0], "parameter": parameter.code, "slot": None, "reason": flag[1]})
+    entry["flags"] += [f.as_dict() for f in presubmission_flags(
+        parameter_definition(parameter), values, results, period, rules, flows=flows, influent=influent,
+        nodi=outfall_nodi or code, whole_outfall=outfall_nodi is not None)]
     entry["violations"] = values.violations
     return entry
 
