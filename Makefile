@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test venv dev-venv browser clean
+.PHONY: run test venv dev-venv browser clean bench bench-quick
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,21 @@ run: venv
 
 test: dev-venv browser
 	$(BIN)/python -m pytest
+
+# Benchmarks at plant scale (bench/): generate the facility once per database, then measure. PostgreSQL
+# is measured too when it answers on 127.0.0.1:5432 (databases outfall_bench and outfall_bench_quick).
+BENCH_PG := postgresql+psycopg://postgres@127.0.0.1:5432
+BENCH_PG_UP := $(BIN)/python -c "from bench.database import postgres_answers; raise SystemExit(not postgres_answers())"
+
+bench: dev-venv
+	$(BIN)/python -m bench.generate --scale full --if-missing
+	@if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale full --if-missing --database-url $(BENCH_PG)/outfall_bench; fi
+	$(BIN)/python -m bench.run --scale full
+
+bench-quick: dev-venv
+	$(BIN)/python -m bench.generate --scale quick --if-missing
+	@if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale quick --if-missing --database-url $(BENCH_PG)/outfall_bench_quick; fi
+	$(BIN)/python -m bench.run --scale quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks at plant scale: a generated large facility (generate.py) and timed use cases (run.py)."""
