@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.domain.dmr_values import compute_parameter_values, dmr_measurement_window
 from app.domain.nodi import NodiError, check_nodi, nodi_flag
@@ -14,7 +14,7 @@ from app.domain.periods import MonitoringPeriod, dmr_due_date, parse_period, per
 from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import rule
 from app.domain.statistics import PhAveragingError
-from app.models.permit import Outfall, Permit, PermitVersion
+from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.monitoring import Result, ResultRevision
 from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
@@ -92,6 +92,13 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
     return entry
 
 
+def _load_limit_sets(session: Session, version: PermitVersion) -> None:
+    # Every outfall's parameters and limit columns in three queries, rather than two per parameter.
+    session.scalars(select(PermitVersion).where(PermitVersion.id == version.id).options(
+        selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
+        .selectinload(MonitoredParameter.columns))).all()
+
+
 # Review flag: results of the period entered (or corrected) after its report was last signed.
 DATA_AFTER_REVIEW = "DATA_ENTERED_AFTER_REVIEW"
 
@@ -122,6 +129,7 @@ def build_dmr(session: Session, permit_number: str, period_label: str) -> BuiltD
     rules = rules_of(version)
     declared = _declarations(session, permit, period)
     first, last = dmr_measurement_window(period, rules)
+    _load_limit_sets(session, version)
     window = ResultsWindow(session, permit.id, first, last)
     after_review = _entered_after_review(session, permit, period, first, last)
     outfalls, violations, flags = [], 0, []
