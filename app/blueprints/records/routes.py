@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.blueprints.compliance.countdown import local_time
 from app.blueprints.compliance.forms import kind_label
 from app.blueprints.records import bp
+from app.blueprints.upload_limits import allow_uploads
 from app.blueprints.records.downloads import (document_download, document_store, max_document_bytes,
                                               streamed_download)
 from app.blueprints.records.forms import (CalibrationForm, CustodyForm, DisposeForm, DocumentFilterForm,
@@ -26,24 +27,10 @@ from app.services.documents import DocumentError, dispose_document, open_documen
 from app.services.record_views import (document_detail, document_filter_choices, instrument_detail, list_documents,
                                        resolve_document_links, sample_record, samples_by_code)
 
-# The multipart envelope around the file: boundaries, headers, the CSRF token and the other fields.
-MULTIPART_SLACK = 64 * 1024
 UPLOADS = ("records.upload_document", "records.record_calibration")
 
 
-@bp.url_value_preprocessor
-def allow_document_uploads(endpoint: str | None, _values) -> None:
-    # CSRFProtect reads the body in the app's before_request, before any blueprint hook; URL value
-    # preprocessors run earlier still, so the document cap replaces the app's permit-sized default here.
-    if endpoint in UPLOADS:
-        request.max_content_length = max_document_bytes() + MULTIPART_SLACK
-
-
-@bp.errorhandler(413)
-def too_large(_error):
-    megabytes = max_document_bytes() / (1024 * 1024)
-    return render_template("error.html", code=413, title="File too large",
-                           message=f"A document may be at most {megabytes:g} MB; nothing was stored."), 413
+allow_uploads(bp, UPLOADS, max_document_bytes, "A document")
 
 
 @bp.context_processor

@@ -4,12 +4,13 @@ from __future__ import annotations
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from app.blueprints.compliance.countdown import local_time
 from app.blueprints.records.downloads import document_store, max_document_bytes
 from app.blueprints.reports import bp
+from app.blueprints.upload_limits import allow_uploads
 from app.blueprints.reports.forms import NodiForm, SubmissionForm, ack_field_name, sign_off_form
 from app.domain.dmr_columns import SLOTS
 from app.domain.dmr_derivation import as_reported, display_decimal
@@ -21,23 +22,10 @@ from app.services.report_signoff import SignOffError
 from app.services.report_views import (FILE_TYPES, ReportReview, record_report_submission, report_file,
                                        report_index, report_review, sign_reviewed_report)
 
-# The multipart envelope around the copy of record: boundaries, headers, the CSRF token and the other fields.
-MULTIPART_SLACK = 64 * 1024
 FORMAT = 'any("json", "icis-xml", "netdmr-csv", "xlsx")'
 
 
-@bp.url_value_preprocessor
-def allow_copy_of_record(endpoint: str | None, _values) -> None:
-    # CSRFProtect reads the body before any view runs, so the document cap replaces the app's default here.
-    if endpoint == "reports.submit":
-        request.max_content_length = max_document_bytes() + MULTIPART_SLACK
-
-
-@bp.errorhandler(413)
-def too_large(_error):
-    megabytes = max_document_bytes() / (1024 * 1024)
-    return render_template("error.html", code=413, title="File too large",
-                           message=f"A copy of record may be at most {megabytes:g} MB; nothing was stored."), 413
+allow_uploads(bp, {"reports.submit"}, max_document_bytes, "A copy of record")
 
 
 @bp.errorhandler(DmrError)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.blueprints.compliance.countdown import local_time
 from app.blueprints.results import bp
+from app.blueprints.upload_limits import allow_uploads
 from app.blueprints.results.forms import (UPLOAD_LIMIT, CorrectionForm, EntryForm, ImportConfirmForm,
                                           ImportUploadForm, ResultFilterForm)
 from app.blueprints.results.uploads import discard_upload, keep_upload, kept_upload
@@ -24,24 +25,11 @@ from app.services.result_views import (describe_exceedances, entry_points, entry
                                        parameter_name, recent_results, result_detail, sample_flags)
 from app.services.results import UNCHANGED, RecordOutcome, record_result
 
-# The multipart envelope around a 20 MB file: boundaries, headers, the CSRF token and the other fields.
-MULTIPART_SLACK = 64 * 1024
 SHOWN_CHANGES = 8  # exceedance lines flashed at most: flashed messages ride in the session cookie
 
 
-@bp.url_value_preprocessor
-def allow_results_files(endpoint: str | None, _values) -> None:
-    # CSRFProtect reads the request body in the app's before_request, ahead of any view or blueprint
-    # before_request; URL value preprocessors are the one hook that runs earlier, so the import's larger
-    # limit (the app's default is sized for permit files) is set here.
-    if endpoint == "results.import_file":
-        request.max_content_length = UPLOAD_LIMIT + MULTIPART_SLACK
-
-
-@bp.errorhandler(413)
-def too_large(_error):
-    return render_template("error.html", code=413, title="File too large",
-                           message="The upload is larger than the 20 MB a results file may be."), 413
+# The import takes larger files than the app's default, which is sized for permit files.
+allow_uploads(bp, {"results.import_file"}, lambda: UPLOAD_LIMIT, "A results file")
 
 
 @bp.context_processor
