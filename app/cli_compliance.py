@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
 
+from app.cli import fail
 from app.extensions import db
 from app.services.events import EventError, EventReport, report_event
 from app.services.notification_obligations import list_obligations, obligation_as_json
@@ -18,11 +18,6 @@ events_cli = AppGroup("events", help="Non-sample noncompliance events.")
 compliance_cli = AppGroup("compliance", help="Notification deadlines and the SNC self-check.")
 
 
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
-
-
 def _moment(name: str, text: str | None, zone_name: str | None = None) -> datetime | None:
     """An ISO date-time; one without an offset is read in the permit's facility zone."""
     if text is None:
@@ -30,7 +25,7 @@ def _moment(name: str, text: str | None, zone_name: str | None = None) -> dateti
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        _fail(f"--{name}: expected an ISO 8601 date-time such as 2026-03-13T09:15-04:00, got {text!r}")
+        fail(f"--{name}: expected an ISO 8601 date-time such as 2026-03-13T09:15-04:00, got {text!r}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone_name) if zone_name else timezone.utc)
     return moment
@@ -62,7 +57,7 @@ def events_report(permit_number, kind, discovered_at, outfall, ended_at, planned
         event, obligations = report_event(db.session, report, actor_label="cli")
     except EventError as error:
         db.session.rollback()
-        _fail(f"events report: {error}")
+        fail(f"events report: {error}")
     db.session.commit()
     click.echo(f"event {event.id} recorded: {kind}, {len(obligations)} obligation(s)")
     for obligation in obligations:
@@ -89,9 +84,9 @@ def compliance_snc(permit_number: str, window_end: str, as_json: bool):
     try:
         end = date.fromisoformat(window_end)
     except ValueError:
-        _fail(f"--window-end: expected YYYY-MM-DD, got {window_end!r}")
+        fail(f"--window-end: expected YYYY-MM-DD, got {window_end!r}")
     try:
         result = run_snc_self_check(db.session, permit_number, end, datetime.now(timezone.utc))
     except SncError as error:
-        _fail(f"compliance snc: {error}")
+        fail(f"compliance snc: {error}")
     click.echo(json.dumps(result, indent=2))

@@ -8,16 +8,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli import fail
 from app.extensions import db
 from app.services.dmr_build import DmrError, build_dmr, set_nodi
 from app.services.dmr_files import FORMATS, render_dmr
 
 dmr_cli = AppGroup("dmr", help="DMR and SMR reports.")
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 @dmr_cli.command("build")
@@ -31,7 +27,7 @@ def dmr_build(permit_number: str, period: str, fmt: str, out: str):
         built = build_dmr(db.session, permit_number, period)
         data = render_dmr(built, fmt, contact=current_app.config.get("OUTFALL_MAIL_FROM", ""))
     except DmrError as error:
-        _fail(f"dmr build: {error}")
+        fail(f"dmr build: {error}")
     if out == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -40,7 +36,7 @@ def dmr_build(permit_number: str, period: str, fmt: str, out: str):
     try:
         target.write_bytes(data)
     except OSError as error:
-        _fail(f"--out: cannot write {out} ({error.strerror})")
+        fail(f"--out: cannot write {out} ({error.strerror})")
     document = built.document
     click.echo(f"{document['permit']} {period} ({fmt}): {sum(len(o['parameters']) for o in document['outfalls'])} "
                f"parameter rows, {document['violations']} violation(s), {len(document['flags'])} review flag(s) "
@@ -61,7 +57,7 @@ def dmr_set_nodi(permit_number, period, outfall, parameter_code, code, reason):
                                parameter_code=parameter_code, code=code, reason=reason, actor_label="cli")
     except DmrError as error:
         db.session.rollback()
-        _fail(f"dmr set-nodi: {error}")
+        fail(f"dmr set-nodi: {error}")
     db.session.commit()
     where = f"outfall {outfall}" + (f" parameter {parameter_code}" if parameter_code else "")
     click.echo(f"NODI {declaration.code} declared for {permit_number} {period} {where}")
