@@ -17,6 +17,7 @@ from app.models.record import INSTRUMENT_KINDS, CalibrationEntry, Instrument
 from app.services.audit import audit_context
 from app.services.documents import DEFAULT_MAX_BYTES, DocumentError, DocumentUpload, store_document
 from app.services.events import EventError, EventReport, report_event
+from app.services.permit_overview import permit_by_number
 
 EQUIPMENT_FAILURE = "monitoring_equipment_failure"
 # A phone's clock typed to the minute may run a little ahead of the server's.
@@ -57,7 +58,7 @@ def _text(value: str | None) -> str | None:
 def _permit(session: Session, number: str | None) -> Permit | None:
     if not number:
         return None
-    permit = session.scalar(select(Permit).where(Permit.number == number))
+    permit = permit_by_number(session, number)
     if permit is None:
         raise CalibrationError(f"permit: no permit numbered {number!r}")
     return permit

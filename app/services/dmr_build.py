@@ -19,6 +19,7 @@ from app.models.monitoring import Result, ResultRevision
 from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 ACTIVE, SUPERSEDED = "active", "superseded"
@@ -37,7 +38,7 @@ class BuiltDmr:
 
 
 def _permit(session: Session, number: str) -> Permit:
-    permit = session.scalar(select(Permit).where(Permit.number == number))
+    permit = permit_by_number(session, number)
     if permit is None:
         raise DmrError(f"--permit: no permit numbered {number!r}")
     return permit

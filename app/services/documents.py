@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.file_types import FileTypeError, detect_content_type, safe_filename
@@ -17,6 +16,7 @@ from app.models.permit import Permit
 from app.models.record import DOCUMENT_KINDS, Document
 from app.services.audit import audit_context
 from app.services.monitoring_data import rules_of
+from app.services.permit_overview import permit_by_number
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 DEFAULT_RETENTION_YEARS = 3  # 40 CFR 122.41(j)(2), 403.12(o): SCHED-05
@@ -116,7 +116,7 @@ def store_document(session: Session, upload: DocumentUpload, *, store: Path, max
         raise DocumentError(f"file: {error}") from None
     permit = None
     if upload.permit_number:
-        permit = session.scalar(select(Permit).where(Permit.number == upload.permit_number))
+        permit = permit_by_number(session, upload.permit_number)
         if permit is None:
             raise DocumentError(f"permit: no permit numbered {upload.permit_number!r}")
     sha256 = hashlib.sha256(upload.data).hexdigest()

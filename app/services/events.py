@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.obligations import EVENT_KINDS
@@ -14,6 +13,7 @@ from app.models.permit import Permit
 from app.services.audit import audit_context
 from app.services.monitoring_data import rules_of
 from app.services.notification_obligations import create_event_obligations
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 
@@ -50,7 +50,7 @@ def _check(report: EventReport, permit: Permit | None) -> None:
 
 def report_event(session: Session, report: EventReport, *, actor_id: int | None = None,
                  actor_label: str | None = None) -> tuple[NoncomplianceEvent, list[NotificationObligation]]:
-    permit = session.scalar(select(Permit).where(Permit.number == report.permit))
+    permit = permit_by_number(session, report.permit)
     _check(report, permit)
     zone = permit.facility.timezone
     version = permit_version_on(permit, report.discovered_at.astimezone(ZoneInfo(zone)).date())

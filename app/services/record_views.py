@@ -23,6 +23,7 @@ from app.models.user import User
 from app.services.calibration import out_of_service_since, reported_failure
 from app.services.custody import custody_gaps, custody_transfers
 from app.services.documents import DocumentError
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 PAGE_SIZE = 50
@@ -105,7 +106,7 @@ def resolve_document_links(session: Session, permit_number: str | None, outfall:
                            obligation_id: int | None) -> DocumentLinks:
     """Turn what the upload form names (permit, sample code, obligation id) into ids, taking the permit from the
     sample or obligation when it was not chosen: the permit sets how long the document is kept (SCHED-05)."""
-    permit = session.scalar(select(Permit).where(Permit.number == permit_number)) if permit_number else None
+    permit = permit_by_number(session, permit_number) if permit_number else None
     if permit_number and permit is None:
         raise DocumentError(f"permit: no permit numbered {permit_number!r}")
     sample_pk = None

@@ -24,6 +24,7 @@ from app.services.dmr_build import BuiltDmr, build_dmr
 from app.services.dmr_files import render_dmr
 from app.services.documents import DocumentError, DocumentUpload, store_document
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 from app.services.report_signoff import (SIGNED, Signature, SignOffError, flag_key, record_submission,
                                          revision_needed, sign_report)
@@ -153,7 +154,7 @@ def fingerprint(document: dict[str, Any]) -> str:
 
 
 def find_permit(session: Session, number: str) -> Permit | None:
-    return session.scalar(select(Permit).where(Permit.number == number))
+    return permit_by_number(session, number)
 
 
 def _sources(session: Session, permit_id: int, outfall: str, first: date, last: date) -> dict:

@@ -17,7 +17,7 @@ from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import Outfall, Permit
 from app.models.user import User
 from app.services.monitoring_data import concentration_unit
-from app.services.permit_overview import summarise
+from app.services.permit_overview import permit_by_number, summarise
 
 PAGE_SIZE = 100
 # What a revision holds, in the order the history shows a change (received_at is when, not what).
@@ -273,7 +273,7 @@ def entry_points(session: Session, now: datetime) -> list[tuple[str, str, str]]:
 
 def entry_sheet(session: Session, permit_number: str, outfall_id: str, now: datetime) -> EntrySheet | None:
     """Every parameter monitored at the outfall (one row per parameter and location), with the unit to enter in."""
-    permit = session.scalar(select(Permit).where(Permit.number == permit_number))
+    permit = permit_by_number(session, permit_number)
     if permit is None or not permit.versions:
         return None
     version = _version_in_force(permit, now)

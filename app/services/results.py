@@ -19,6 +19,7 @@ from app.models.permit import MonitoredParameter, Permit
 from app.models.schedule import CANCELLED, SamplingEvent
 from app.services.audit import audit_context
 from app.services.exceedances import EvaluationSummary, evaluate_around
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 IMPORTED, UNCHANGED, REVISED = "imported", "unchanged", "revised"
@@ -50,7 +51,7 @@ class RecordOutcome:
 
 def find_permit(session: Session, number: object) -> Permit:
     text = str(number or "").strip()
-    permit = session.scalar(select(Permit).where(Permit.number == text)) if text else None
+    permit = permit_by_number(session, text) if text else None
     if permit is None:
         raise ResultFieldError("permit", f"no permit numbered {text!r}; import the permit first")
     return permit

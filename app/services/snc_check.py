@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.daily_values import DailyValue, daily_values
@@ -14,9 +13,10 @@ from app.domain.measurements import DETECTED, GREATER_THAN, NOT_DETECTED, Measur
 from app.domain.permit_terms import facility_today
 from app.domain.snc import AVERAGE_BASES, SncSeries, snc_self_check, snc_window
 from app.domain.statistics import is_ph, monthly_average
-from app.models.permit import MonitoredParameter, Permit
+from app.models.permit import MonitoredParameter
 from app.services.exceedances import month_of
 from app.services.monitoring_data import measurements_for, rules_of
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 
@@ -71,7 +71,7 @@ def _series_of(parameter: MonitoredParameter, results: list[Measurement], window
 
 
 def run_snc_self_check(session: Session, permit_number: str, window_end: date, now: datetime) -> dict[str, Any]:
-    permit = session.scalar(select(Permit).where(Permit.number == permit_number))
+    permit = permit_by_number(session, permit_number)
     if permit is None:
         raise SncError(f"--permit: no permit numbered {permit_number!r}")
     if permit.program != "pretreatment":

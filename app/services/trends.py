@@ -19,6 +19,7 @@ from app.domain.trend_chart import AverageStep, LimitLine, Point, render_trend_s
 from app.models.compliance import ACTIVE, Exceedance
 from app.models.permit import MonitoredParameter, Permit
 from app.services.monitoring_data import current_results, measurement_of, rules_of
+from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 from app.services.sampling_schedule import version_spans
 
@@ -133,7 +134,7 @@ def _label(m: Measurement, beyond: list[str]) -> str:
 
 def build_trend(session: Session, permit_number: str, outfall: str, code: str, first: date, last: date,
                 location: str | None = None) -> Trend:
-    permit = session.scalar(select(Permit).where(Permit.number == permit_number))
+    permit = permit_by_number(session, permit_number)
     if permit is None or not permit.versions:
         raise TrendError(f"permit: no permit numbered {permit_number!r}")
     if first < EARLIEST or last > LATEST:
