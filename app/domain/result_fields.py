@@ -28,7 +28,7 @@ _CODE = re.compile(r"^\d{5}$")
 class ResultFieldError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
-        self.field = field
+        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,7 @@ def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], act
             try:
                 plan = plan_result(session, raw, actor_id=actor_id)
             except ResultFieldError as error:
-                message = str(error).split(": ", 1)[1] if ": " in str(error) else str(error)
-                problem = RowProblem(number, error.field, raw.get(error.field), message)
+                problem = RowProblem(number, error.field, raw.get(error.field), error.message)
             else:
                 place = (plan.fields.outfall, plan.parameter.monitoring_location)
                 sample_key = blake2b(f"{plan.permit.id}\x1f{plan.fields.sample_id}".encode(), digest_size=16).digest()
@@ -183,9 +182,8 @@ def preview_verdicts(session: Session, rows: list[dict], *, now: datetime, actor
             try:
                 plan = plan_result(session, raw, actor_id=actor_id)
             except ResultFieldError as error:
-                message = str(error).split(": ", 1)[1] if ": " in str(error) else str(error)
                 verdicts.append(Verdict(number, "rejected", RowProblem(number, error.field, raw.get(error.field),
-                                                                       message), (), ()))
+                                                                       error.message), (), ()))
                 continue
             if plan.status == UNCHANGED:
                 verdicts.append(Verdict(number, UNCHANGED, None, (), ()))
