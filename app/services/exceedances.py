@@ -1,6 +1,7 @@
 """Re-evaluates a parameter's months after a result changes: exceedances found, updated or withdrawn."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -152,13 +153,21 @@ def evaluation_targets(permit: Permit, outfall: str, code: str, location: str) -
     return sorted(targets)
 
 
+def evaluate_months(session: Session, permit: Permit, outfall: str, code: str, location: str,
+                    months: Iterable[MonitoringPeriod], *, reason: str,
+                    summary: EvaluationSummary | None = None) -> EvaluationSummary:
+    """Re-evaluate these months of the parameter and of every parameter a change of it can move."""
+    summary = summary if summary is not None else EvaluationSummary()
+    months = {m.label: m for m in months}
+    for target_code, target_location in evaluation_targets(permit, outfall, code, location):
+        for label in sorted(months):
+            evaluate_parameter_month(session, permit, outfall, target_code, target_location, months[label],
+                                     reason=reason, summary=summary)
+    return summary
+
+
 def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
                     days: list[date], *, reason: str) -> EvaluationSummary:
     """Re-evaluate every month a change on these days can touch."""
-    months = {m.label: m for day in days for m in months_touched(day)}
-    summary = EvaluationSummary()
-    for target_code, target_location in evaluation_targets(permit, outfall, code, location):
-        for month in months.values():
-            evaluate_parameter_month(session, permit, outfall, target_code, target_location, month,
-                                     reason=reason, summary=summary)
-    return summary
+    return evaluate_months(session, permit, outfall, code, location,
+                           [m for day in days for m in months_touched(day)], reason=reason)

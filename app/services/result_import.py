@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.periods import parse_period
 from app.domain.result_fields import ResultFieldError
 from app.models.permit import Permit
-from app.services.exceedances import (EvaluationSummary, evaluate_parameter_month, evaluation_targets,
-                                      months_touched)
+from app.services.exceedances import EvaluationSummary, evaluate_around, evaluate_months, months_touched
 from app.services.results import UNCHANGED, evaluation_days, plan_result, store_result
 
 PREVIEW_LIMIT = 2000  # rows kept for the upload page's preview; counts cover every row regardless
@@ -141,11 +140,8 @@ def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict
 def _evaluate(session: Session, touched: dict[tuple, set]) -> EvaluationSummary:
     summary = EvaluationSummary()
     for (permit_id, outfall, code, location), months in sorted(touched.items()):
-        permit = session.get(Permit, permit_id)
-        for target_code, target_location in evaluation_targets(permit, outfall, code, location):
-            for label in sorted(months):
-                evaluate_parameter_month(session, permit, outfall, target_code, target_location,
-                                         parse_period(label), reason="results imported", summary=summary)
+        evaluate_months(session, session.get(Permit, permit_id), outfall, code, location,
+                        [parse_period(label) for label in months], reason="results imported", summary=summary)
     return summary
 
 
@@ -190,12 +186,8 @@ def preview_verdicts(session: Session, rows: list[dict], *, now: datetime, actor
                 continue
             days = evaluation_days(plan)
             store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
-            summary = EvaluationSummary()
-            for code, location in evaluation_targets(plan.permit, plan.fields.outfall, plan.fields.parameter_code,
-                                                     plan.parameter.monitoring_location):
-                for month in {m.label: m for d in days for m in months_touched(d)}.values():
-                    evaluate_parameter_month(session, plan.permit, plan.fields.outfall, code, location, month,
-                                             reason="preview", summary=summary)
+            summary = evaluate_around(session, plan.permit, plan.fields.outfall, plan.fields.parameter_code,
+                                      plan.parameter.monitoring_location, days, reason="preview")
             verdicts.append(Verdict(number, plan.status, None, _describe(session, summary.created + summary.updated),
                                     _describe(session, summary.withdrawn)))
     finally:
