@@ -25,7 +25,8 @@ from app.services.calibration import (CalibrationError, instrument_standings, ov
 from app.services.custody import CustodyError, add_custody_transfer
 from app.services.documents import DocumentError, dispose_document, open_document, store_document
 from app.services.record_views import (document_detail, document_filter_choices, instrument_detail, list_documents,
-                                       resolve_document_links, sample_record, samples_by_code)
+                                       resolve_document_links)
+from app.services.sample_record import sample_record, samples_by_code
 
 UPLOADS = ("records.upload_document", "records.record_calibration")
 
