@@ -33,12 +33,14 @@ class Config:
     OUTFALL_MAIL_FROM = "outfall@localhost"
     OUTFALL_BASE_URL = "http://127.0.0.1:5000"
     OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS = 3600
+    OUTFALL_BACKUP_PATH: str | None = None   # the nightly backup's root; default instance/backups
+    OUTFALL_BACKUP_KEEP = 14                 # nightly backups kept (older ones removed after a good one)
 
 
 _BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
 _INT_SETTINGS = {"OUTFALL_SMTP_PORT", "OUTFALL_LOGIN_MAX_FAILURES", "OUTFALL_LOGIN_MAX_FAILURES_PER_IP",
                  "OUTFALL_LOGIN_WINDOW_MINUTES", "OUTFALL_INVITE_MAX_AGE_HOURS",
-                 "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS"}
+                 "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS", "OUTFALL_BACKUP_KEEP"}
 
 
 def settings_from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

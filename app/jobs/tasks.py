@@ -85,6 +85,26 @@ def send_reminders(app, now: datetime | None = None):
     return _job(app, "send_reminders", lambda session, moment: deliver_reminders(session, moment, app.config), now)
 
 
+def nightly_backup_job(app, now: datetime | None = None):
+    """Nightly: a backup of the database and documents under OUTFALL_BACKUP_PATH, the oldest rotated out."""
+    from pathlib import Path
+
+    from app.services.backup_rotation import nightly_backup
+
+    config = app.config
+    root = Path(config.get("OUTFALL_BACKUP_PATH") or Path(app.instance_path) / "backups")
+    documents = Path(config.get("OUTFALL_DOCUMENTS_PATH") or Path(app.instance_path) / "documents")
+    with app.app_context():
+        try:
+            summary = nightly_backup(db.engine, root, documents=documents, schema=config.get("OUTFALL_DB_SCHEMA"),
+                                     now=now or datetime.now(timezone.utc), keep=config["OUTFALL_BACKUP_KEEP"])
+        except Exception:
+            log.exception("job nightly_backup failed; the older backups are kept")
+            return None
+    log.info("job nightly_backup: %s, removed %d old", summary.backup.path, len(summary.removed))
+    return summary
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
@@ -98,4 +118,5 @@ JOBS: tuple[Job, ...] = (
     Job("extend_sampling_schedules", extend_sampling_schedules, "cron", {"hour": 1, "minute": 43}),
     Job("refresh_sampling_statuses", refresh_sampling_statuses, "cron", {"minute": 7}),
     Job("send_reminders", send_reminders, "interval", {"minutes": 5}),
+    Job("nightly_backup", nightly_backup_job, "cron", {"hour": 0, "minute": 53}),
 )
