@@ -104,9 +104,11 @@ def register_blueprints(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from app.authz import register_authz
     from app.blueprints.errors import register_error_handlers
+    from app.security_headers import register_security_headers
 
     register_authz(app)
     register_error_handlers(app)
+    register_security_headers(app)
 
     @app.after_request
     def security_headers(response):

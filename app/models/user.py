@@ -13,6 +13,8 @@ from app.models.audited import Audited
 from app.models.base import Base, utcnow
 
 ROLES = ("admin", "manager", "labtech", "viewer")
+# What an API token may do, chosen when it is issued: "read" only reads; "write" may also post results.
+TOKEN_SCOPES = ("read", "write")
 
 
 class User(UserMixin, Audited, Base):
@@ -24,6 +26,8 @@ class User(UserMixin, Audited, Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Tokens issued before scopes existed could post results, so they stay "write" (migration 0009).
+    api_token_scope: Mapped[str] = mapped_column(String(10), default="write", server_default="write")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped whenever the password changes or the account is deactivated, so that old sessions,
     # remember-me cookies and invitation links stop working at once.

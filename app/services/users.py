@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain.password_policy import password_problem
 from app.models.base import utcnow
-from app.models.user import ROLES, LoginFailure, User
+from app.models.user import ROLES, TOKEN_SCOPES, LoginFailure, User
 from app.services.audit import audit_context, record_event
 
-MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked against when the e-mail is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("outfall-timing-equaliser", method="scrypt")
@@ -36,9 +36,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters are required")
+def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
+    """Raise AccountError when the password is too short, commonly used, or the account's e-mail or name."""
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise AccountError(f"password: {problem}")
 
 
 def create_user(session: Session, *, email: str, name: str, role: str, password: str | None,
@@ -54,7 +56,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
         raise AccountError(f"email: an account for {email} already exists")
     password_hash = None
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, email=email, name=name)
         password_hash = generate_password_hash(password, method="scrypt")
     user = User(email=email, name=name.strip(), role=role, password_hash=password_hash, active=True,
                 session_generation=0)
@@ -102,7 +104,7 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
 def change_password(session: Session, user: User, *, current: str | None, new: str) -> None:
     if current is not None and not (user.password_hash and check_password_hash(user.password_hash, current)):
         raise AccountError("current password: it does not match")
-    check_password_rules(new)
+    check_password_rules(new, email=user.email, name=user.name)
     with audit_context(session, actor_id=user.id, actor_label=user.email, reason="password changed"):
         user.password_hash = generate_password_hash(new, method="scrypt")
         user.session_generation += 1
@@ -134,12 +136,20 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_api_token(session: Session, user: User) -> str:
-    """A new bearer token, shown once; only its SHA-256 is stored. Replaces any previous token."""
+def issue_api_token(session: Session, user: User, scope: str = "write") -> str:
+    """A new bearer token, shown once; only its SHA-256 is stored. Replaces any previous token.
+
+    The scope says what the token may do: "read" only reads (GET), "write" may also post results,
+    and neither goes beyond the owner's role.
+    """
+    if scope not in TOKEN_SCOPES:
+        raise AccountError(f"scope: expected one of {', '.join(TOKEN_SCOPES)}, got {scope!r}")
     token = "ofl_" + secrets.token_urlsafe(32)
     with audit_context(session, actor_id=user.id, actor_label=user.email, reason="API token issued"):
         user.api_token_hash = token_digest(token)
-        record_event(session, entity="user", entity_id=user.id, action="api_token_issued")
+        user.api_token_scope = scope
+        record_event(session, entity="user", entity_id=user.id, action="api_token_issued",
+                     after={"scope": scope})
     return token
 
 

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Request
+from flask import Request, request
+from flask_login import current_user
 
 from app.authz import is_api_request
+from app.blueprints.api.errors import ApiError
 from app.extensions import db
 from app.models.user import User
 from app.services.users import user_for_api_token
+
+# What a "read" token may send: the methods that change nothing.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def load_token_user(request: Request) -> User | None:
@@ -32,3 +37,18 @@ def outside_the_api(load_user: Callable[[str], User | None]) -> Callable[[str], 
         return None if is_api_request() else load_user(session_id)
 
     return load
+
+
+def enforce_token_scope() -> None:
+    """Blueprint before_request, after the role check: a "read" token changes nothing, whatever the role allows.
+
+    A token handed to a dashboard or a reporting script should not be able to post results if it
+    leaks; the owner's role still bounds a "write" token.
+    """
+    if request.method in READ_METHODS or not current_user.is_authenticated:
+        return
+    scope = current_user.api_token_scope
+    if scope != "write":
+        message = (f"this token's scope is {scope!r}: it may only read (GET); "
+                   "create a token with the write scope on your profile page to send data")
+        raise ApiError(403, message, [{"scope": scope, "method": request.method, "message": message}])

@@ -153,7 +153,8 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 RESPONSES = {str(code): _response(text, _ref("Error")) for code, text in (
     (400, "malformed request: a bad query parameter (named in details), or a body that is not JSON"),
     (401, "no token, or a wrong, revoked or deactivated user's token"),
-    (403, "the token's user has a role without this permission"),
+    (403, "the token's user has a role without this permission, or a read-scoped token sent a POST "
+          "(the error names the scope)"),
     (404, "no such API path, or no permit of that number"),
     (405, "this path does not accept that method"),
     (409, "a posted row clashes with a stored result (nothing stored)"),
@@ -256,7 +257,11 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "a personal API token from the profile page; a browser session cookie is not "
-                               "accepted here"}},
+                               "accepted here. Each token has a scope chosen when it is created: `read` "
+                               "may only GET; `write` may also POST results. Neither goes beyond what the "
+                               "owner's role allows, and a read token that POSTs gets 403 naming its scope. "
+                               "Creating a new token replaces the old one; revoking it ends it at once. "
+                               "Tokens created before scopes existed are `write`."}},
             "schemas": SCHEMAS,
             "responses": RESPONSES,
         },

@@ -5,6 +5,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app.blueprints.api import bp
+from app.blueprints.api.bearer import enforce_token_scope
 from app.blueprints.api.errors import ApiError, api_error
 from app.blueprints.api.inputs import (deadlines_query, query_values, rejection, result_rows, results_query,
                                        schedule_query)
@@ -24,6 +25,7 @@ from app.services.sampling_schedule import list_schedule, schedule_json
 CONFLICT_MARKER = "already stored with other values"
 
 bp.register_error_handler(ApiError, api_error)
+bp.before_request(enforce_token_scope)
 
 
 def _known_permit(number: str | None) -> None:

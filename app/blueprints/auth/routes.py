@@ -2,7 +2,7 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import bp
@@ -34,6 +34,21 @@ def _throttle() -> Throttle:
                     timedelta(minutes=config["OUTFALL_LOGIN_WINDOW_MINUTES"]))
 
 
+def _sign_in_afresh(user) -> None:
+    """Sign the user in on a session that keeps nothing from before it (no session fixation).
+
+    Flask's session is a signed cookie with no server-side id to rotate, so rotating it means
+    emptying it: whatever a planted or shared cookie carried (another account's id, its CSRF
+    token, any key) is gone before the new identity is written, and the cookie sent back is new.
+    """
+    logout_user()  # marks a previous user's remember-me cookie, if any, for deletion
+    forget_remember_cookie = session.get("_remember") == "clear"
+    session.clear()
+    if forget_remember_cookie:
+        session["_remember"] = "clear"
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -51,7 +66,7 @@ def login():
         if user is None:
             flash("E-mail or password is wrong, or the account is inactive.", "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user)
+        _sign_in_afresh(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -105,7 +120,13 @@ bp.add_url_rule("/profile/password", endpoint="change_password", view_func=chang
 def create_api_token():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("auth.profile"))
-    token = issue_api_token(db.session, current_user)
+    try:
+        # No choice sent means the least the token can do; the service refuses an unknown scope.
+        token = issue_api_token(db.session, current_user, scope=request.form.get("scope", "read"))
+    except AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _profile_page(400)
     db.session.commit()
     return _profile_page(new_token=token)
 
@@ -165,7 +186,6 @@ def inspect(token: str):
                                message="This inspector link has expired or was revoked. Ask the facility for a "
                                        "new one."), 404
     db.session.commit()
-    logout_user()
-    login_user(user)
+    _sign_in_afresh(user)
     flash("Signed in read-only for the inspection; this access ends when the link expires.", "success")
     return redirect(url_for("dashboard.index"))
