@@ -10,6 +10,7 @@ from lxml import etree
 
 from netdmr_export.icis_codes import icis_frequency_code, icis_sample_type_code, unit_code_for
 from netdmr_export.report import SLOTS, DmrReport, OutfallReport, ParameterReport, ReportError, SlotValue
+from netdmr_export.text_cells import has_non_xml, xml_text
 
 NAMESPACE = "http://www.exchangenetwork.net/schema/icis/5"
 OPERATION = "DischargeMonitoringReportSubmission"
@@ -66,7 +67,12 @@ def _quantity(value: str, where: str) -> str:
 def _sub(parent: etree._Element, name: str, text: object | None = None) -> etree._Element:
     element = etree.SubElement(parent, f"{{{NAMESPACE}}}{name}")
     if text is not None:
-        element.text = str(text)
+        text = str(text)
+        if has_non_xml(text):
+            # An id or code with a control character in it is wrong data, not something to tidy silently;
+            # lxml would only say "All strings must be XML compatible" without naming the element.
+            raise ReportError(f"{name}: {text!r} contains characters an XML 1.0 document cannot hold")
+        element.text = text
     return element
 
 
@@ -75,13 +81,13 @@ def _header(document: etree._Element, header: IcisHeader) -> None:
     _sub(element, "Id", header.sender_id)
     # Optional strings are left out when empty rather than sent as empty elements.
     for name, text in (("Author", header.author), ("Organization", header.organization), ("Title", header.title)):
-        if text:
-            _sub(element, name, text)
+        if text and xml_text(text).strip():
+            _sub(element, name, xml_text(text))
     _sub(element, "CreationTime", header.creation_time.isoformat(timespec="seconds"))
     for name, text in (("Comment", header.comment), ("DataService", header.data_service),
                        ("ContactInfo", header.contact_info)):
-        if text:
-            _sub(element, name, text)
+        if text and xml_text(text).strip():
+            _sub(element, name, xml_text(text))
 
 
 def _unit_code(parameter: ParameterReport, values: list[SlotValue], kind: str) -> str | None:
@@ -135,7 +141,9 @@ def _comment(report: DmrReport, outfall: OutfallReport) -> str | None:
     lines += [f"{p.code} ({p.monitoring_location}): {p.comment}" for p in outfall.parameters if p.comment]
     if not lines:
         return None
-    text = "\n".join(lines)
+    text = xml_text("\n".join(lines))
+    if not text.strip():
+        return None  # nothing visible was left: ReportCommentText must not be empty
     if len(text) > _COMMENT_LIMIT:
         raise ReportError(f"outfall {outfall.outfall}: comments are {len(text)} characters; "
                           f"ICIS takes {_COMMENT_LIMIT}")

@@ -5,12 +5,16 @@ import csv
 import io
 
 from netdmr_export.report import DmrReport, OutfallReport, ParameterReport
+from netdmr_export.text_cells import spreadsheet_text
 
 # NetDMR's own names for the five DMR columns, in form order.
 SLOT_PREFIXES = {"Q1": "quant_1", "Q2": "quant_2", "C1": "conc_1", "C2": "conc_2", "C3": "conc_3"}
 LEADING = ("permit_id", "permitted_feature_id", "limit_set_txt", "mped_txt", "form_nodi_cd",
            "parameter_cd", "monitoring_location_cd", "season_num")
 TRAILING = ("excursions_num", "frequency_of_analysis", "sample_type")
+# Columns whose text comes from the permit as typed; the others are dates, counts, decimals and code-list values.
+FREE_TEXT = ("permit_id", "permitted_feature_id", "limit_set_txt", "parameter_cd", "monitoring_location_cd",
+             "frequency_of_analysis", "sample_type")
 COLUMNS = (*LEADING,
            *(f"{prefix}_{part}" for prefix in SLOT_PREFIXES.values() for part in ("nodi_cd", "qualifier", "value")),
            *TRAILING)
@@ -33,14 +37,19 @@ def _row(report: DmrReport, outfall: OutfallReport, parameter: ParameterReport |
     return row
 
 
+def _safe(row: dict[str, str]) -> dict[str, str]:
+    # Qualifiers ("=") and values ("-0.5") are left alone: NetDMR reads them as written.
+    return {key: spreadsheet_text(text) if key in FREE_TEXT else text for key, text in row.items()}
+
+
 def rows(report: DmrReport) -> list[dict[str, str]]:
     """Every row as text; an outfall with a form NODI and no parameters still gets its one row."""
     result = []
     for outfall in report.outfalls:
         if not outfall.parameters:
             # Without this row a whole-DMR "no discharge" would vanish from the upload.
-            result.append(_row(report, outfall, None))
-        result += [_row(report, outfall, parameter) for parameter in outfall.parameters]
+            result.append(_safe(_row(report, outfall, None)))
+        result += [_safe(_row(report, outfall, parameter)) for parameter in outfall.parameters]
     return result
 
 

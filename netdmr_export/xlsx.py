@@ -8,6 +8,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from netdmr_export.icis_codes import nodi_descriptions
 from netdmr_export.report import SLOTS, DmrReport, OutfallReport, ParameterReport
+from netdmr_export.text_cells import spreadsheet_text as _text
 
 COVER = "Cover"
 # Outfall sheet columns: five key columns, then qualifier/value/units per slot, then the trailing three.
@@ -77,12 +78,12 @@ def _cover(book: xlsxwriter.Workbook, fmt: _Formats, report: DmrReport) -> None:
     row = 2
     for label, value in facts:
         sheet.write_string(row, 0, label, fmt.label)
-        sheet.write_string(row, 1, value, fmt.text)
+        sheet.write_string(row, 1, _text(value), fmt.text)
         row += 1
     row += 1
     sheet.write_string(row, 0, "Certification", fmt.label)
     row += 1
-    sheet.merge_range(row, 0, row, 4, report.certification_text, fmt.wrap)
+    sheet.merge_range(row, 0, row, 4, _text(report.certification_text), fmt.wrap)
     # Merged cells do not grow to fit, so size the row for the permit's wording (about 110 chars a line).
     sheet.set_row(row, 12 * (len(report.certification_text) // 110 + 2))
     row += 2
@@ -94,7 +95,7 @@ def _cover(book: xlsxwriter.Workbook, fmt: _Formats, report: DmrReport) -> None:
         row += 1
     row += 1
     sheet.write_string(row, 0, "Comments", fmt.label)
-    sheet.merge_range(row, 1, row, 4, report.comments or "", fmt.wrap)
+    sheet.merge_range(row, 1, row, 4, _text(report.comments or ""), fmt.wrap)
     row += 2
     _flags(sheet, fmt, report, row)
 
@@ -109,7 +110,7 @@ def _flags(sheet, fmt: _Formats, report: DmrReport, row: int) -> None:
     for outfall, flag in found:
         row += 1
         for column, text in enumerate((outfall, flag.parameter or "", flag.slot or "", flag.code, flag.reason)):
-            sheet.write_string(row, column, text, fmt.cell)
+            sheet.write_string(row, column, _text(text), fmt.cell)
 
 
 def _table_heading(sheet, fmt: _Formats) -> None:
@@ -131,7 +132,7 @@ def _table_heading(sheet, fmt: _Formats) -> None:
 def _parameter(sheet, fmt: _Formats, parameter: ParameterReport, row: int) -> None:
     keys = (parameter.code, parameter.monitoring_location, str(parameter.season), parameter.name or "")
     for column, text in enumerate(keys):
-        sheet.merge_range(row, column, row + 2, column, text, fmt.cell)
+        sheet.merge_range(row, column, row + 2, column, _text(text), fmt.cell)
     for offset, label in enumerate((MEASUREMENT, REQUIREMENT, BASE)):
         sheet.write_string(row + offset, len(keys), label, fmt.label)
     for slot in SLOTS:
@@ -150,19 +151,19 @@ def _parameter(sheet, fmt: _Formats, parameter: ParameterReport, row: int) -> No
         else:
             sheet.write_string(row, qualifier_col, value.qualifier or "", style)
             sheet.write_string(row, value_col, value.value or "", style)
-        sheet.write_string(row, units_col, value.unit, fmt.cell)
+        sheet.write_string(row, units_col, _text(value.unit), fmt.cell)
         sheet.write_blank(row + 1, qualifier_col, None, fmt.requirement)
         sheet.write_string(row + 1, value_col, value.limit if value.limit is not None else REPORT_ONLY,
                            fmt.requirement_number)
-        sheet.write_string(row + 1, units_col, value.unit, fmt.requirement)
+        sheet.write_string(row + 1, units_col, _text(value.unit), fmt.requirement)
         sheet.merge_range(row + 2, qualifier_col, row + 2, units_col,
                           value.statistical_base.replace("_", " ").capitalize(), fmt.cell)
     sheet.write_number(row, EXCURSIONS_COLUMN, parameter.excursions, fmt.number)
     sheet.write_blank(row, EXCURSIONS_COLUMN + 1, None, fmt.cell)
     sheet.write_blank(row, EXCURSIONS_COLUMN + 2, None, fmt.cell)
     sheet.write_blank(row + 1, EXCURSIONS_COLUMN, None, fmt.requirement)
-    sheet.write_string(row + 1, EXCURSIONS_COLUMN + 1, parameter.frequency, fmt.requirement)
-    sheet.write_string(row + 1, EXCURSIONS_COLUMN + 2, parameter.sample_type, fmt.requirement)
+    sheet.write_string(row + 1, EXCURSIONS_COLUMN + 1, _text(parameter.frequency), fmt.requirement)
+    sheet.write_string(row + 1, EXCURSIONS_COLUMN + 2, _text(parameter.sample_type), fmt.requirement)
     for column in range(EXCURSIONS_COLUMN, LAST_COLUMN + 1):
         sheet.write_blank(row + 2, column, None, fmt.cell)
 
@@ -195,7 +196,7 @@ def _outfall(book: xlsxwriter.Workbook, fmt: _Formats, report: DmrReport, outfal
     for index, (label, value) in enumerate(header):
         row, column = 1 + index // 4, (index % 4) * 5
         sheet.merge_range(row, column, row, column + 1, label, fmt.label)
-        sheet.merge_range(row, column + 2, row, column + 4, value, fmt.text)
+        sheet.merge_range(row, column + 2, row, column + 4, _text(value), fmt.text)
     if outfall.nodi is not None:
         description = nodi_descriptions().get(outfall.nodi, "")
         sheet.merge_range(4, 0, 4, 12, f"No data indicator for the whole DMR: {nodi_text(outfall.nodi)}"
@@ -217,14 +218,15 @@ def _notes(sheet, fmt: _Formats, report: DmrReport, outfall: OutfallReport, row:
     comments = [report.comments] if report.comments else []
     comments += [f"{p.code} ({p.monitoring_location}): {p.comment}" for p in outfall.parameters if p.comment]
     sheet.write_string(row, 0, "Comments and explanation of any violations", fmt.label)
-    sheet.merge_range(row + 1, 0, row + 1, LAST_COLUMN, "\n".join(comments), fmt.wrap)
+    sheet.merge_range(row + 1, 0, row + 1, LAST_COLUMN, _text("\n".join(comments)), fmt.wrap)
     sheet.set_row(row + 1, 14 * max(2, len(comments) + 1))
 
 
 def build_xlsx(report: DmrReport) -> bytes:
     """The workbook as bytes: sheet "Cover", then "Outfall <id>" per outfall (with the limit set if shared)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    # merge_range() goes through write(), which by default turns any "=..." text into a live formula.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     fmt = _Formats(book)
     _cover(book, fmt, report)
     for outfall, name in zip(report.outfalls, _sheet_names(report), strict=True):

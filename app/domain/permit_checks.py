@@ -66,6 +66,9 @@ def describe(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "an array" if value else "an empty array"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        # Python will not print an integer of over 4300 digits (a ValueError); no message needs its digits.
+        return "a whole number too long to show"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -73,7 +76,9 @@ def describe(value: Any) -> str:
 def sorted_problems(problems: Iterable[DefinitionProblem]) -> list[DefinitionProblem]:
     """Unique problems in path order, with array indexes compared as numbers ([2] before [10])."""
     unique = list(dict.fromkeys(problems))
-    return sorted(unique, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.path)])
+    # Digit runs compare by length, then text: numeric order without int(), which refuses 4300+ digits.
+    return sorted(unique, key=lambda p: [(len(t.lstrip("0")), t) if t.isdecimal() else t
+                                         for t in re.split(r"(\d+)", p.path)])
 
 
 # --- schema errors -----------------------------------------------------------------------------
@@ -191,7 +196,8 @@ def semantic_problems(document: object) -> list[DefinitionProblem]:
                                                   f"already used by {seen_ids[feature_id]}"))
             seen_ids.setdefault(feature_id, path)
         _check_outfall(outfall, path, problems)
-        monitored.update(_obj(p).get("code") for p in _arr(outfall.get("parameters")))
+        # The schema has already named a code that is no string; a list here must not end the check in a crash.
+        monitored.update(c for p in _arr(outfall.get("parameters")) if isinstance(c := _obj(p).get("code"), str))
     for k, code in enumerate(_arr(permit.get("listed_24h_parameters"))):
         if isinstance(code, str) and _CODE.match(code) and code not in monitored:
             problems.append(DefinitionProblem(f"$.permit.listed_24h_parameters[{k}]", "expected a parameter code "

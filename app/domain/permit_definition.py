@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -14,7 +15,8 @@ from jsonschema import Draft202012Validator
 
 from app.domain.dmr_columns import MINIMUM_BASES
 from app.domain.parameter_codes import parameter_description
-from app.domain.permit_checks import DefinitionProblem, schema_problems, semantic_problems, sorted_problems
+from app.domain.permit_checks import (DefinitionProblem, json_path, schema_problems, semantic_problems,
+                                      sorted_problems)
 from app.domain.rounding import significant_figures
 from app.domain.units import canonical_unit_name
 
@@ -28,6 +30,13 @@ __all__ = [
 # app/domain/permit_checks.py; this module turns a document that passes them into dataclasses.
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "permit.schema.json"
 DEFAULT_RENEWAL_APPLICATION_DAYS = 180
+# A permit definition is eight levels deep. Far deeper is no permit, and the schema check, the error
+# messages (repr) and the canonical hash would all run out of recursion on it instead of answering.
+MAX_DEPTH = 32
+MAX_INTEGER_BITS = 64  # no count or day in a permit comes near 2**64
+# Control characters (tab and line breaks aside) belong in no permit's wording; PostgreSQL refuses NUL, and a
+# lone surrogate ("\ud800" in the file) cannot even be encoded as UTF-8 for the canonical hash.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class PermitDefinitionError(ValueError):
@@ -126,10 +135,39 @@ def _validator() -> Draft202012Validator:
 
 def validate_permit_definition(document: object) -> PermitDefinition:
     """The definition as frozen dataclasses, or PermitDefinitionError listing every problem found."""
+    unreadable = _unreadable(document)
+    if unreadable is not None:
+        raise PermitDefinitionError([DefinitionProblem(json_path(unreadable[0]), unreadable[1])])
     problems = schema_problems(_validator(), document) + semantic_problems(document)
     if problems:
         raise PermitDefinitionError(sorted_problems(problems))
     return _build(document)  # type: ignore[arg-type]  # the schema has proved the shape
+
+
+def _unreadable(document: object) -> tuple[tuple[str | int, ...], str] | None:
+    """(path, message) of the first node no later check could even describe; walked without recursion.
+
+    Too deep, or an integer too long to print (Python refuses over 4300 digits, and the schema
+    validator prints the value into its messages): either would end the checks in a crash.
+    """
+    pending: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
+    while pending:
+        node, path = pending.pop()
+        if len(path) >= MAX_DEPTH:
+            return path, f"nested more than {MAX_DEPTH} levels deep; expected the structure of CONTRACTS.md section 3"
+        if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > MAX_INTEGER_BITS:
+            return path, "expected a number of a sensible size, got a whole number too long to show"
+        for text in (node, *node) if isinstance(node, dict) else (node,):
+            found = _NOT_TEXT.search(text) if isinstance(text, str) else None
+            if found:
+                # A bad key is reported at its object: the path itself would carry the character.
+                where = "the value" if text is node else "a key"
+                return path, f"{where} contains the control or invalid character {found.group()!r}; expected plain text"
+        if isinstance(node, dict):
+            pending.extend((value, (*path, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            pending.extend((value, (*path, index)) for index, value in enumerate(node))
+    return None
 
 
 def canonical_sha256(document: object) -> str:

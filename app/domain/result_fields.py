@@ -23,6 +23,16 @@ QUALIFIER_CODES = {"": "=", "=": "=", "<": "<", ">": ">", "J": "J"}
 SAMPLE_TYPES = ("grab", "composite", "continuous")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _CODE = re.compile(r"^\d{5}$")
+# Control characters (tab and line breaks aside) are no lab's text, PostgreSQL refuses NUL outright, and a
+# lone surrogate cannot be stored as UTF-8 at all: each would otherwise fail at the INSERT, as a 500.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# The widths of the columns the text is stored in (app/models/monitoring.py); a longer value is refused
+# here by name rather than by the database (PostgreSQL) or silently kept whole (SQLite).
+MAX_LENGTHS = {"sample_id": 80, "value": 40, "mdl": 40, "rl": 40, "method": 80, "lab": 120, "analyst": 120,
+               "chain_of_custody": 80, "collector": 120}
+# Sample, analysis and receipt times of a compliance record; outside these years a date is a typo, and near
+# the ends of Python's calendar the time-zone arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 class ResultFieldError(ValueError):
@@ -74,10 +84,20 @@ class ResultFields:
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str | None:
-    value = raw.get(name)
+    return checked_text(raw.get(name), name)
+
+
+def checked_text(value: Any, name: str) -> str | None:
+    """The field's text, stripped; None when blank; ResultFieldError when no database could store it."""
     if value is None:
         return None
     text = str(value).strip()
+    found = _NOT_TEXT.search(text)
+    if found:
+        raise ResultFieldError(name, f"contains the control or invalid character {found.group()!r} at position "
+                                     f"{found.start() + 1}; expected plain text")
+    if len(text) > MAX_LENGTHS.get(name, len(text)):
+        raise ResultFieldError(name, f"expected at most {MAX_LENGTHS[name]} characters, got {len(text)}")
     return text or None
 
 
@@ -100,14 +120,20 @@ def parse_moment(text: str, name: str, zone: ZoneInfo) -> tuple[datetime | None,
     """ISO date or date-time; without an offset it is facility-local (CONTRACTS.md section 4)."""
     try:
         if "T" not in text and " " not in text and len(text) == 10:
-            return None, date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
+            moment, day = None, date.fromisoformat(text)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+            day = moment.astimezone(zone).date()
     except ValueError:
         raise ResultFieldError(name, f"expected an ISO 8601 date or date-time such as 2026-03-13T09:15, "
                                      f"got {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment, moment.astimezone(zone).date()
+    except OverflowError:  # e.g. 9999-12-31T23:59-12:00, which is in the year 10000 in UTC
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ResultFieldError(name, f"expected a date in the years {FIRST_YEAR} to {LAST_YEAR}, got {text!r}")
+    return moment, day
 
 
 def _moment(raw: Mapping[str, Any], name: str, zone: ZoneInfo) -> datetime | None:
