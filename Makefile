@@ -50,5 +50,11 @@ bench-quick: dev-venv
 	@if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale quick --if-missing --database-url $(BENCH_PG)/outfall_bench_quick; fi
 	$(BIN)/python -m bench.run --scale quick
 
+# API write load (bench/load_api.py): 20 clients posting results to gunicorn's 4 workers for 60 s, on
+# SQLite and (when it answers) on a scratch PostgreSQL database outfall_load; prints the figures.
+.PHONY: load
+load: dev-venv
+	$(BIN)/python -m bench.load_api --duration 60
+
 clean:
 	rm -rf $(VENV) .pytest_cache

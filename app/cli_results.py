@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models.user import User
@@ -16,6 +17,26 @@ from app.services.result_import import import_results
 
 results_cli = AppGroup("results", help="Lab results.")
 SHOWN_PROBLEMS = 200  # a file of a million bad rows should not flood the terminal
+
+
+def database_problem(error: DBAPIError) -> str:
+    """"the database is locked ..." / "the database connection was lost ...": the driver's own first line."""
+    detail = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
+    if "locked" in detail or "busy" in detail:
+        what = "the database is locked by another connection (is another import or a backup running?)"
+    elif error.connection_invalidated or "terminat" in detail or "closed" in detail:
+        what = "the database connection was lost"
+    else:
+        what = "the database refused the import"
+    return f"{what}: {detail}"
+
+
+def _discard_transaction() -> None:
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is already gone; the server rolled the transaction back with it
+    db.session.remove()
 
 
 @results_cli.command("import")
@@ -40,14 +61,20 @@ def results_import(file: Path, dry_run: bool, skip_invalid: bool, as_email: str 
                                 actor_id=actor.id if actor else None,
                                 actor_label=actor.email if actor else "cli", dry_run=dry_run,
                                 skip_invalid=skip_invalid)
+        if report.stored:
+            db.session.commit()
+        else:
+            db.session.rollback()
     except ResultFileError as error:
         db.session.rollback()
         click.echo(f"{file}: {error}; nothing was stored", err=True)
         sys.exit(1)
-    if report.stored:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    except DBAPIError as error:
+        # A locked SQLite file or a PostgreSQL backend that went away mid-file: the transaction is lost
+        # whole (one commit at the end), so say so plainly instead of a traceback.
+        _discard_transaction()
+        click.echo(f"{file}: {database_problem(error)}; nothing was stored", err=True)
+        sys.exit(1)
     for problem in report.problems[:SHOWN_PROBLEMS]:
         click.echo(str(problem), err=True)
     if report.rejected > SHOWN_PROBLEMS:

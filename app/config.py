@@ -33,14 +33,24 @@ class Config:
     OUTFALL_MAIL_FROM = "outfall@localhost"
     OUTFALL_BASE_URL = "http://127.0.0.1:5000"
     OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS = 3600
+    # How long a SQLite connection waits for another writer (gunicorn workers share one file) before
+    # "database is locked"; PostgreSQL has row locks and ignores it.
+    OUTFALL_SQLITE_BUSY_TIMEOUT_MS = 15_000
     OUTFALL_BACKUP_PATH: str | None = None   # the nightly backup's root; default instance/backups
     OUTFALL_BACKUP_KEEP = 14                 # nightly backups kept (older ones removed after a good one)
+    # Behind a reverse proxy that terminates HTTPS: how many proxies' X-Forwarded-For and
+    # X-Forwarded-Proto to believe (werkzeug's ProxyFix). 0 believes none, because without a proxy
+    # that overwrites them any client could claim another address (dodging the per-address login
+    # throttle) or HTTPS. Set both to 1 for one nginx or similar in front.
+    OUTFALL_PROXY_FIX_X_FOR = 0
+    OUTFALL_PROXY_FIX_X_PROTO = 0
 
 
 _BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
 _INT_SETTINGS = {"OUTFALL_SMTP_PORT", "OUTFALL_LOGIN_MAX_FAILURES", "OUTFALL_LOGIN_MAX_FAILURES_PER_IP",
                  "OUTFALL_LOGIN_WINDOW_MINUTES", "OUTFALL_INVITE_MAX_AGE_HOURS",
-                 "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS", "OUTFALL_BACKUP_KEEP"}
+                 "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS", "OUTFALL_BACKUP_KEEP",
+                 "OUTFALL_SQLITE_BUSY_TIMEOUT_MS", "OUTFALL_PROXY_FIX_X_FOR", "OUTFALL_PROXY_FIX_X_PROTO"}
 
 
 def settings_from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

@@ -3,10 +3,32 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
 
 from app.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class OutfallSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy with SQLite connections that wait for a writer instead of failing at once."""
+
+    def _make_engine(self, bind_key, options, app):
+        engine = super()._make_engine(bind_key, options, app)
+        if engine.dialect.name == "sqlite":
+            # Several gunicorn workers share one SQLite file and SQLite lets one writer in at a time: a
+            # connection that finds the file locked waits up to the busy timeout for its turn. Read at
+            # connect time, so a test can shorten it and dispose the pool.
+            @event.listens_for(engine, "connect")
+            def _busy_timeout(dbapi_connection, _record):
+                timeout = int(app.config.get("OUTFALL_SQLITE_BUSY_TIMEOUT_MS", DEFAULT_SQLITE_BUSY_TIMEOUT_MS))
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"PRAGMA busy_timeout = {timeout:d}")
+                cursor.close()
+        return engine
+
+
+db = OutfallSQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -57,7 +57,8 @@ class ImportReport:
 def _key(raw: dict) -> bytes:
     # Duplicate detection for files of any length: a 16-byte digest per row, not the row itself.
     text = "\x1f".join(str(raw.get(k) or "").strip() for k in ("permit", "sample_id", "parameter_code"))
-    return blake2b(text.encode(), digest_size=16).digest()
+    # surrogatepass: a lone surrogate is refused by the field check that follows, not by this digest.
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _summary(raw: dict) -> str:

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.result_fields import ResultFieldError, ResultFields, parse_result_fields
+from app.domain.result_fields import ResultFieldError, ResultFields, checked_text, parse_result_fields
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import MonitoredParameter, Permit
 from app.models.schedule import CANCELLED, SamplingEvent
@@ -21,12 +22,17 @@ from app.services.audit import audit_context
 from app.services.exceedances import EvaluationSummary, evaluate_around
 from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
+from app.services.user_directory import users_by_id, who
 
 IMPORTED, UNCHANGED, REVISED = "imported", "unchanged", "revised"
 
 
 class ResultConflict(ResultFieldError):
     """The same sample and parameter with other values, and no correction reason or no named user."""
+
+
+class RevisionConflict(ResultConflict):
+    """Someone stored a newer revision after the corrector read the one they meant to correct."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class RecordOutcome:
 
 
 def find_permit(session: Session, number: object) -> Permit:
-    text = str(number or "").strip()
+    # Checked before the lookup: PostgreSQL refuses a NUL even in a query parameter.
+    text = checked_text(number, "permit") or ""
     permit = permit_by_number(session, text) if text else None
     if permit is None:
         raise ResultFieldError("permit", f"no permit numbered {text!r}; import the permit first")
@@ -101,8 +108,26 @@ def _fill_sample_record(sample: Sample, fields: ResultFields) -> None:
             setattr(sample, name, given)
 
 
-def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None) -> ResultPlan:
-    """Check one row against the permit and what is stored; raises ResultFieldError naming the field."""
+def _check_expected_revision(session: Session, result: Result, expected: int, zone: str) -> None:
+    # Optimistic locking: a correction typed against revision N must not silently replace a revision
+    # N+1 that a colleague saved meanwhile; the later corrector reviews it first.
+    if result.current_revision == expected:
+        return
+    newer = result.current
+    users = users_by_id(session, {newer.entered_by_id})
+    when = newer.entered_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    raise RevisionConflict("revision", f"revision {newer.revision} was saved by "
+                                       f"{who(users, newer.entered_by_id, 'an import')} at {when} while you were "
+                                       f"editing revision {expected}; review it and correct again")
+
+
+def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None,
+                expected_revision: int | None = None) -> ResultPlan:
+    """Check one row against the permit and what is stored; raises ResultFieldError naming the field.
+
+    With `expected_revision` (the revision the user was looking at) a stored result whose revision has
+    moved on since is refused with RevisionConflict; None keeps the plain last-writer-wins check.
+    """
     permit = find_permit(session, raw.get("permit"))
     fields = parse_result_fields(raw, permit.facility.timezone)
     parameter = monitored_parameter(permit, fields)
@@ -118,6 +143,8 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
                                                  Result.parameter_code == fields.parameter_code))
     if result is None:
         return ResultPlan(IMPORTED, permit, parameter, fields, None, sample)
+    if expected_revision is not None:
+        _check_expected_revision(session, result, expected_revision, permit.facility.timezone)
     if _same(result.current, fields):
         return ResultPlan(UNCHANGED, permit, parameter, fields, result, sample)
     if actor_id is None or not fields.correction_reason:
@@ -190,13 +217,15 @@ def evaluation_days(plan: ResultPlan) -> list:
 
 
 def record_result(session: Session, raw: Mapping[str, Any], *, now: datetime, actor_id: int | None = None,
-                  actor_label: str | None = None, evaluate: bool = True) -> RecordOutcome:
+                  actor_label: str | None = None, evaluate: bool = True,
+                  expected_revision: int | None = None) -> RecordOutcome:
     """Store one result row (CONTRACTS.md section 4) and re-evaluate the months it touches.
 
     The same sample id and parameter with the same values stores nothing. Different values are a
     correction: a new revision, allowed only with a named user and a `correction_reason`.
+    `expected_revision` is plan_result's optimistic-locking check.
     """
-    plan = plan_result(session, raw, actor_id=actor_id)
+    plan = plan_result(session, raw, actor_id=actor_id, expected_revision=expected_revision)
     if plan.status == UNCHANGED:
         return RecordOutcome(UNCHANGED, plan.result.id, plan.result.current_revision, None)
     days = evaluation_days(plan)

@@ -187,6 +187,8 @@ class CorrectionForm(FlaskForm):
     received_at = StringField("Corrected result received at (default: now)", validators=[Optional(), Length(max=40)])
     correction_reason = TextAreaField("Reason for the correction", validators=[
         DataRequired("Give the reason for the correction; it is kept with the revision."), Length(max=2000)])
+    # The revision the user is correcting: a colleague's save in between is then a conflict, not overwritten.
+    revision = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
     submit = SubmitField("Save the correction")
 
     @classmethod
@@ -200,7 +202,11 @@ class CorrectionForm(FlaskForm):
             "sampled_at": local_text(current.sampled_at, zone) or current.sample_date.isoformat(),
             "analyzed_at": local_text(current.analyzed_at, zone), "sample_type": current.sample_type or "",
             "chain_of_custody": current.chain_of_custody or "", "notes": current.notes or "",
-            "estimated": bool(current.estimated)})
+            "estimated": bool(current.estimated), "revision": str(detail.result.current_revision)})
+
+    def expected_revision(self) -> int | None:
+        """The revision the form was filled from; None from a form that predates the field."""
+        return int(self.revision.data) if self.revision.data else None
 
     def raw(self, detail) -> dict[str, str]:
         result = detail.result
@@ -211,6 +217,10 @@ class CorrectionForm(FlaskForm):
                 **{n: _text(self[n].data) for n in self.TEXTS}}
 
     def attach(self, field: str, message: str) -> None:
+        if field == "revision":
+            # A hidden field shows no errors; the conflict is about the whole form.
+            self.form_errors.append(message)
+            return
         target = self._fields.get(field) or self.correction_reason
         target.errors = [*target.errors, message]
 

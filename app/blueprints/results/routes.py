@@ -23,7 +23,7 @@ from app.services.result_files import ResultFileError, row_reader
 from app.services.result_import import ImportReport, import_results, preview_verdicts
 from app.services.result_views import (describe_exceedances, entry_points, entry_sheet, filter_choices,
                                        parameter_name, recent_results, result_detail, sample_flags)
-from app.services.results import UNCHANGED, RecordOutcome, record_result
+from app.services.results import UNCHANGED, RecordOutcome, RevisionConflict, record_result
 
 SHOWN_CHANGES = 8  # exceedance lines flashed at most: flashed messages ride in the session cookie
 
@@ -146,10 +146,13 @@ def correct(result_id: int):
     if form.validate_on_submit():
         try:
             outcome = record_result(db.session, form.raw(found), now=utcnow(), actor_id=current_user.id,
-                                    actor_label=current_user.email)
+                                    actor_label=current_user.email, expected_revision=form.expected_revision())
         except ResultFieldError as error:
             db.session.rollback()
-            form.attach(error.field, str(error))
+            form.attach(error.field, error.message if isinstance(error, RevisionConflict) else str(error))
+            if isinstance(error, RevisionConflict):
+                # Having read the message and the history above, the user may correct the newer revision.
+                form.revision.data = str(found.result.current_revision)
         else:
             db.session.commit()
             result = found.result
