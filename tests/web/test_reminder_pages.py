@@ -27,9 +27,10 @@ def _message(db, key: str, status: str, attempts: int = 0, last_error: str | Non
 
 
 def _checked(page: str) -> set[str]:
-    """The names (checkboxes) and values (radio buttons) that the page shows ticked."""
+    """The names (checkboxes) and values (radio buttons) the reminder form shows ticked (the page has other forms)."""
+    form = re.search(r'<form method="post" action="/auth/profile/reminders".*?</form>', page, re.S).group(0)
     ticked = set()
-    for attributes in re.findall(r"<input ([^>]*)>", page):
+    for attributes in re.findall(r"<input ([^>]*)>", form):
         if re.search(r"\bchecked\b", attributes):
             kind = re.search(r'type="(\w+)"', attributes).group(1)
             ticked.add(re.search(r'name="([^"]*)"' if kind == "checkbox" else r'value="([^"]*)"',
