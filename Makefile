@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test venv dev-venv browser clean bench bench-quick
+.PHONY: run test venv dev-venv browser clean bench bench-quick audit audit-report
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,5 +56,20 @@ bench-quick: dev-venv
 load: dev-venv
 	$(BIN)/python -m bench.load_api --duration 60
 
+# pip-audit of the pinned requirements (SECURITY.md), in a venv of its own so the auditor's
+# dependencies never mix with the app's. Exit 3 from the judge: the vulnerability service did not answer.
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/bin/pip-audit:
+	$(PY) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet pip-audit==2.10.1
+
+audit-report: $(AUDIT_VENV)/bin/pip-audit
+	rm -f $(AUDIT_VENV)/report.json
+	$(AUDIT_VENV)/bin/pip-audit --disable-pip --no-deps -r requirements.txt -r requirements-dev.txt \
+	  -f json -o $(AUDIT_VENV)/report.json --progress-spinner off 2>/dev/null || true
+
+audit: audit-report
+	$(PY) .ci/audit_requirements.py $(AUDIT_VENV)/report.json
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache
