@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.reminder_rules import CALIBRATION_DUE, calibration_occasions, plan_reminders
+from app.domain.reminder_occasions import CALIBRATION_DUE, calibration_occasions
+from app.domain.reminder_rules import plan_reminders
 from app.domain.reminder_snapshots import InstrumentSnapshot, Recipient, ReminderSnapshot
 
 NY = ZoneInfo("America/New_York")
