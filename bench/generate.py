@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.bulk import BulkWriter
-from bench.database import read_stamp, recreate_database, sqlite_url, write_stamp
+from bench.database import read_stamp, recreate_database, sqlite_url, stamp_path, write_stamp
 from bench.facility import OUTFALLS, PERMIT_NUMBER, permit_document
 from bench.history import History, plan_exceedances, write_documents
 
@@ -103,7 +103,29 @@ def _close_old_obligations(session) -> int:
     return closed
 
 
-def generate(url: str, scale: str, seed: int) -> dict:
+def _progress_path(url: str):
+    # Beside the stamp, and only until the stamp is written: bench.run never mistakes a half-built facility
+    # for a generated one.
+    return stamp_path(url).with_suffix(".progress.json")
+
+
+def read_progress(url: str) -> dict | None:
+    import json
+
+    path = _progress_path(url)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _write_progress(url: str, progress: dict) -> None:
+    import json
+
+    _progress_path(url).write_text(json.dumps(progress, indent=2) + "\n")
+
+
+def generate(url: str, scale: str, seed: int, *, resume: dict | None = None) -> dict:
+    """Build the facility; with `resume` (the progress of an interrupted run of the same scale and seed) the
+    stages it finished are kept and the rest run again with today's code (a full-scale PostgreSQL run takes
+    long enough that a rebuilt search index or a new migration must not mean regenerating ten years)."""
     from flask_migrate import upgrade
 
     from bench.database import make_app
@@ -115,24 +137,40 @@ def generate(url: str, scale: str, seed: int) -> dict:
 
     days, planted = SCALES[scale]
     first, rng, timings = END - timedelta(days=days - 1), random.Random(seed), {}
-    print(f"generating the {scale} facility {first}..{END} into {make_url(url).render_as_string()}", flush=True)
-    with stage("schema (migrations)", timings):
-        recreate_database(url)
-        app = make_app(url)
-        with app.app_context():
-            upgrade()
+    if resume is None:
+        print(f"generating the {scale} facility {first}..{END} into {make_url(url).render_as_string()}", flush=True)
+        with stage("schema (migrations)", timings):
+            recreate_database(url)
+            app = make_app(url)
+            with app.app_context():
+                upgrade()
+    else:
+        print(f"resuming the {scale} facility in {make_url(url).render_as_string()} after: "
+              f"{', '.join(resume['seconds'])}", flush=True)
+        timings = dict(resume["seconds"])
+        with stage("schema (migrations since the interrupted run)", timings):
+            app = make_app(url)
+            with app.app_context():
+                upgrade()
     with app.app_context():
         session = db.session
-        with stage("accounts and permit", timings):
-            _accounts_and_permit(session, first)
-            permit = session.scalar(select(Permit).where(Permit.number == PERMIT_NUMBER))
-            labtech = session.scalar(select(User).where(User.email == USERS[1][0]))
-            plan = plan_exceedances(OUTFALLS, first, END, planted, rng)
-        with stage("samples, results, revisions, documents, audit (bulk)", timings):
-            written, _ = _history(db.engine, permit.id, labtech, first, plan, rng)
-        with stage("exceedances (evaluate_parameter_month)", timings):
-            exceedances = _evaluate(session, permit, plan)
-            closed = _close_old_obligations(session)
+        if resume is None:
+            with stage("accounts and permit", timings):
+                _accounts_and_permit(session, first)
+                permit = session.scalar(select(Permit).where(Permit.number == PERMIT_NUMBER))
+                labtech = session.scalar(select(User).where(User.email == USERS[1][0]))
+                plan = plan_exceedances(OUTFALLS, first, END, planted, rng)
+            with stage("samples, results, revisions, documents, audit (bulk)", timings):
+                written, _ = _history(db.engine, permit.id, labtech, first, plan, rng)
+            with stage("exceedances (evaluate_parameter_month)", timings):
+                exceedances = _evaluate(session, permit, plan)
+                closed = _close_old_obligations(session)
+            _write_progress(url, {"scale": scale, "seed": seed, "seconds": timings,
+                                  "counts": {**written, "exceedances": exceedances, "obligations_closed": closed}})
+        else:
+            counts = resume["counts"]
+            written = {k: v for k, v in counts.items() if k not in ("exceedances", "obligations_closed")}
+            exceedances, closed = counts["exceedances"], counts["obligations_closed"]
         with stage("search index (rebuild_search_index)", timings):
             entries = rebuild_search_index(session)
             session.commit()
@@ -151,6 +189,7 @@ def generate(url: str, scale: str, seed: int) -> dict:
     stamp = {"scale": scale, "seed": seed, "first": first.isoformat(), "last": END.isoformat(),
              "permit": PERMIT_NUMBER, "counts": counts, "seconds": timings}
     write_stamp(url, stamp)
+    _progress_path(url).unlink(missing_ok=True)
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     print(f"  total {sum(timings.values()):.1f} s; audit chain valid ({checked:,} entries)", flush=True)
     return stamp
@@ -163,13 +202,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--if-missing", action="store_true",
                         help="do nothing when this database already holds a generated facility of this scale")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run of this scale and seed after its bulk and evaluation stages")
     args = parser.parse_args(argv)
     url = args.database_url or sqlite_url(args.scale)
     stamp = read_stamp(url)
     if args.if_missing and stamp and stamp.get("scale") == args.scale and stamp.get("seed") == args.seed:
         print(f"{make_url(url).render_as_string()}: the {args.scale} facility is already generated")
         return 0
-    generate(url, args.scale, args.seed)
+    progress = read_progress(url) if args.resume else None
+    if args.resume and not (progress and progress.get("scale") == args.scale and progress.get("seed") == args.seed):
+        print(f"{make_url(url).render_as_string()}: no interrupted {args.scale} run with seed {args.seed} to resume",
+              file=sys.stderr)
+        return 1
+    generate(url, args.scale, args.seed, resume=progress)
     return 0
 
 
