@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.config import document_store_path
 from app.extensions import db
 from app.services.audit import verify_audit_trail
 from app.services.backup import BackupError, create_backup, restore_backup
@@ -16,7 +17,7 @@ backup_cli = AppGroup("backup", help="Backups of the database and the document s
 
 
 def _documents() -> Path:
-    return Path(current_app.config.get("OUTFALL_DOCUMENTS_PATH") or Path(current_app.instance_path) / "documents")
+    return document_store_path(current_app.config, current_app.instance_path)
 
 
 @backup_cli.command("create")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 
 
 class Config:
@@ -37,6 +39,7 @@ class Config:
     # "database is locked"; PostgreSQL has row locks and ignores it.
     OUTFALL_SQLITE_BUSY_TIMEOUT_MS = 15_000
     OUTFALL_BACKUP_PATH: str | None = None   # the nightly backup's root; default instance/backups
+    OUTFALL_DOCUMENTS_PATH: str | None = None  # the document store; default instance/documents (shared when scaled out)
     OUTFALL_BACKUP_KEEP = 14                 # nightly backups kept (older ones removed after a good one)
     # Behind a reverse proxy that terminates HTTPS: how many proxies' X-Forwarded-For and
     # X-Forwarded-Proto to believe (werkzeug's ProxyFix). 0 believes none, because without a proxy
@@ -71,3 +74,8 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict[str
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
     return settings
+
+
+def document_store_path(config: Mapping[str, object], instance_path: str) -> Path:
+    """The document store's folder: OUTFALL_DOCUMENTS_PATH, or `documents` in the instance folder."""
+    return Path(str(config.get("OUTFALL_DOCUMENTS_PATH") or Path(instance_path) / "documents"))

@@ -89,11 +89,12 @@ def nightly_backup_job(app, now: datetime | None = None):
     """Nightly: a backup of the database and documents under OUTFALL_BACKUP_PATH, the oldest rotated out."""
     from pathlib import Path
 
+    from app.config import document_store_path
     from app.services.backup_rotation import nightly_backup
 
     config = app.config
     root = Path(config.get("OUTFALL_BACKUP_PATH") or Path(app.instance_path) / "backups")
-    documents = Path(config.get("OUTFALL_DOCUMENTS_PATH") or Path(app.instance_path) / "documents")
+    documents = document_store_path(config, app.instance_path)
     with app.app_context():
         try:
             summary = nightly_backup(db.engine, root, documents=documents, schema=config.get("OUTFALL_DB_SCHEMA"),

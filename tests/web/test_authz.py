@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app.authz import ENDPOINT_PERMISSIONS, PUBLIC_ENDPOINTS, ROLE_PERMISSIONS
+from app.config import document_store_path
 from tests.factories import permit_document
 
 ROLES = ("admin", "manager", "labtech", "viewer")
@@ -48,14 +49,12 @@ def url_args(db):
     db.session.add(message)
     # The records pages: a stored document (its file in the app's store, so the download works), an
     # instrument, and the sample behind the result above.
-    from pathlib import Path
-
     from flask import current_app
 
     from app.models.monitoring import Result
     from app.services.calibration import InstrumentSpec, register_instrument
     from app.services.documents import DocumentUpload, store_document
-    store = Path(current_app.config.get("OUTFALL_DOCUMENTS_PATH") or Path(current_app.instance_path) / "documents")
+    store = document_store_path(current_app.config, current_app.instance_path)
     document = store_document(db.session, DocumentUpload(
         data=b"COC-1 relinquished by A, received by B", filename="coc.txt", kind="chain_of_custody",
         title="COC 1", document_date=datetime(2026, 3, 10).date(), permit_number="CT0000001"), store=store)

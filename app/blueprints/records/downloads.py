@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app, stream_with_context
 
+from app.config import document_store_path
 from app.domain.file_types import safe_filename
 from app.models.record import Document
 from app.services.documents import DEFAULT_MAX_BYTES
@@ -19,7 +20,7 @@ CHUNK = 256 * 1024
 
 
 def document_store() -> Path:
-    return Path(current_app.config.get("OUTFALL_DOCUMENTS_PATH") or Path(current_app.instance_path) / "documents")
+    return document_store_path(current_app.config, current_app.instance_path)
 
 
 def max_document_bytes() -> int:
