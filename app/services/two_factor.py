@@ -117,16 +117,21 @@ def disable_two_factor(session: Session, user: User, *, password: str, code: str
         record_event(session, entity="user", entity_id=user.id, action="two_factor_disabled")
 
 
-def reset_two_factor(session: Session, user: User, *, actor: User, reason: str) -> None:
-    """An administrator turns someone's two-factor off (a lost or replaced phone); the reason is audited."""
+def reset_two_factor(session: Session, user: User, *, actor: User | None, reason: str) -> None:
+    """An administrator turns someone's two-factor off (a lost or replaced phone); the reason is audited.
+
+    `actor` None is the server's operator at the command line (`flask users reset-two-factor`), the
+    way back in for a sole administrator after a lost phone or a changed SECRET_KEY.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise AccountError("reason: say why two-factor is being reset (for the audit trail)")
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise AccountError("use your own profile page, with your password and a code, to turn yours off")
     if not user.two_factor_on and user.totp_secret_sealed is None:
         raise AccountError(f"{user.email} has no two-factor sign-in to reset")
-    with audit_context(session, actor_id=actor.id, actor_label=actor.email, reason=reason):
+    with audit_context(session, actor_id=actor.id if actor else None, actor_label=actor.email if actor else "cli",
+                       reason=reason):
         _clear(user)
         record_event(session, entity="user", entity_id=user.id, action="two_factor_reset", reason=reason)
 

@@ -146,3 +146,19 @@ def test_a_viewer_cannot_reset_anyones_two_factor(client, db, login_as, make_use
     target = make_user("manager")
     login_as("viewer")
     assert client.post(f"/admin/users/{target.id}/two-factor/reset", data={"reason": "x"}).status_code == 403
+
+
+def test_the_operator_resets_a_sole_administrators_two_factor_from_the_command_line(client, db, login_as, clock,
+                                                                                   runner):
+    admin = login_as("admin")
+    enrol(client, clock)
+    result = runner.invoke(args=["users", "reset-two-factor", admin.email.upper(), "--reason", "SECRET_KEY replaced"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert not admin.two_factor_on
+    [event] = _audit(db, "two_factor_reset")
+    assert (event.actor_label, event.actor_id, event.reason) == ("cli", None, "SECRET_KEY replaced")
+    again = runner.invoke(args=["users", "reset-two-factor", admin.email, "--reason", "again"])
+    assert again.exit_code == 1 and "no two-factor sign-in to reset" in again.output
+    unknown = runner.invoke(args=["users", "reset-two-factor", "nobody@test.example", "--reason", "x"])
+    assert unknown.exit_code == 1 and "no account" in unknown.output
