@@ -78,7 +78,10 @@ def _issue_recovery_codes(user: User, secret_key: str) -> list[str]:
 
 
 def enable_two_factor(session: Session, user: User, code: str, *, secret_key: str, now: datetime) -> list[str]:
-    """Turn two-factor on once the person proves their app has the secret; returns the recovery codes (shown once)."""
+    """Turn two-factor on once the person proves their app has the secret; returns the recovery codes (shown once).
+
+    Every other session of the account ends (the caller signs its own session in again).
+    """
     enrolment = pending_enrolment(user, secret_key=secret_key)
     if enrolment is None or not may_use_two_factor(user):
         raise AccountError("start the two-factor set-up first")
@@ -88,6 +91,8 @@ def enable_two_factor(session: Session, user: User, code: str, *, secret_key: st
     with audit_context(session, actor_id=user.id, actor_label=user.email, reason="two-factor sign-in turned on"):
         user.totp_last_step = step  # the code just typed cannot then sign anyone in
         user.totp_enabled_at = now
+        # A session opened before, perhaps with a stolen password, must not outlive the change.
+        user.session_generation += 1
         codes = _issue_recovery_codes(user, secret_key)
         record_event(session, entity="user", entity_id=user.id, action="two_factor_enabled",
                      after={"recovery_codes": len(codes)})

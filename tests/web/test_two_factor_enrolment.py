@@ -53,6 +53,16 @@ def test_enrolment_refuses_a_wrong_code_then_turns_on_with_the_right_one(client,
     assert event.entity_id == str(user.id) and event.actor_id == user.id
 
 
+def test_turning_it_on_signs_out_every_other_session(app, client, db, login_as, clock):
+    user = login_as("manager")
+    elsewhere = app.test_client()  # say, a session someone opened with a stolen password
+    sign_in_with_password(elsewhere, user)
+    assert elsewhere.get("/").status_code == 200
+    enrol(client, clock)
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+
+
 def test_the_database_holds_neither_the_secret_nor_the_codes(app, client, db, login_as, clock):
     user = login_as("manager")
     enrolled = enrol(client, clock)

@@ -5,7 +5,7 @@ import io
 
 import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import (ActionForm, DisableTwoFactorForm, EnableTwoFactorForm, LoginForm,
@@ -109,7 +109,9 @@ def enable_two_factor_view():
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash("Two-factor sign-in is on. From now on, signing in asks for a code.", "success")
+            login_user(current_user._get_current_object())  # the generation moved on; keep this session only
+            flash("Two-factor sign-in is on. Other sessions were signed out; from now on, signing in asks for "
+                  "a code.", "success")
             return _two_factor_page(recovery_codes=codes)
     return _two_factor_page(400, enable_form=form)
 
