@@ -1,25 +1,37 @@
 """Roles and permissions, enforced for every endpoint in one place (fail closed)."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+
+from app.services.two_factor import must_enrol
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # The inspector's account: reads everything, changes nothing.
     "viewer": frozenset({"view"}),
     "labtech": frozenset({"view", "enter_results"}),
     # The environmental manager keeps the permits and is the only one who signs reports.
-    "manager": frozenset({"view", "enter_results", "manage_permits", "manage_compliance", "sign_reports"}),
+    "manager": frozenset({"view", "enter_results", "manage_permits", "manage_compliance", "sign_reports",
+                          "two_factor"}),
     # Runs the installation: accounts, plus setting up permits; never signs a report.
-    "admin": frozenset({"view", "manage_permits", "administer"}),
+    "admin": frozenset({"view", "manage_permits", "administer", "two_factor"}),
 }
 
 # Endpoints anyone may reach without a session (the OpenAPI document describes the API, holds no data;
 # the calendar feed is opened by the secret token in its URL, as calendar clients send no cookies).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.accept_invite", "auth.inspect", "static", "api.openapi", "schedule.feed"})
+# The second sign-in step is public: it checks the short-lived marker the password step left instead.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.two_factor_code", "auth.accept_invite", "auth.inspect", "static", "api.openapi", "schedule.feed"})
 
 # Under this prefix a request is authenticated by its bearer token alone and answered in JSON.
 API_PREFIX = "/api/v1"
+
+# Two-factor sign-in guards the accounts that can change permits, sign reports or manage accounts
+# ("two_factor" above); a viewer or lab technician is not offered it (services/two_factor.py).
+
+# With OUTFALL_REQUIRE_TWO_FACTOR on, a manager or administrator without two-factor reaches only
+# these until it is on: the set-up page and its parts, and signing out.
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.begin_two_factor", "auth.two_factor_qr",
+                                 "auth.enable_two_factor", "auth.logout"})
 
 # Every other endpoint must be listed here; an unlisted one answers 403 to everybody, and a test
 # walks the URL map so that a new view cannot ship without a rule.
@@ -30,6 +42,11 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "auth.create_api_token": "view",
     "auth.revoke_api_token": "view",
     "auth.reminder_preferences": "view",
+    "auth.two_factor": "two_factor",
+    "auth.begin_two_factor": "two_factor",
+    "auth.two_factor_qr": "two_factor",
+    "auth.enable_two_factor": "two_factor",
+    "auth.disable_two_factor": "two_factor",
     "dashboard.index": "view",
     "permits.index": "view",
     "permits.detail": "view",
@@ -77,6 +94,8 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "admin.invite_user": "administer",
     "admin.change_role": "administer",
     "admin.set_active": "administer",
+    # A lost phone: the administrator turns the person's two-factor off, with a reason (audited).
+    "admin.reset_two_factor": "administer",
     "admin.audit_trail": "view",
     "search.index": "view",
     "schedule.month": "view",
@@ -138,9 +157,16 @@ def enforce_access():
         if is_api_request():
             abort(401)  # a script has no login page to be sent to
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if endpoint not in ENROLMENT_ENDPOINTS and not is_api_request() and _must_enrol(current_user):
+        return redirect(url_for("auth.two_factor"))
     if not can(current_user, permission):
         abort(403)
     return None
+
+
+def _must_enrol(user) -> bool:
+    # An API token is unaffected (the API is skipped above): a LIMS cannot type a code.
+    return must_enrol(user, current_app.config["OUTFALL_REQUIRE_TWO_FACTOR"])
 
 
 def register_authz(app) -> None:

@@ -16,7 +16,8 @@ from app.models.user import ROLES
 from app.services.audit import audit_context, verify_audit_trail
 from app.services.permit_files import PermitFileError, load_permit_document
 from app.services.permits import import_permit_definition
-from app.services.users import AccountError, create_user
+from app.services.two_factor import reset_two_factor
+from app.services.users import AccountError, create_user, normalise_email
 
 users_cli = AppGroup("users", help="User accounts.")
 permits_cli = AppGroup("permits", help="Permit definitions.")
@@ -47,6 +48,27 @@ def users_create(email: str, role: str, name: str):
         fail(f"users create: {error}")
     db.session.commit()
     click.echo(f"created {user.email} ({user.role})")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (recorded in the audit trail), e.g. 'lost phone'.")
+def users_reset_two_factor(email: str, reason: str):
+    """Turn an account's two-factor sign-in off (a lost phone, or a changed SECRET_KEY); audited."""
+    from sqlalchemy import select
+
+    from app.models.user import User
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        fail(f"users reset-two-factor: no account {email}")
+    try:
+        reset_two_factor(db.session, user, actor=None, reason=reason)
+    except AccountError as error:
+        db.session.rollback()
+        fail(f"users reset-two-factor: {error}")
+    db.session.commit()
+    click.echo(f"two-factor sign-in of {user.email} is off")
 
 
 @permits_cli.command("import")

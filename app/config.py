@@ -47,13 +47,20 @@ class Config:
     # throttle) or HTTPS. Set both to 1 for one nginx or similar in front.
     OUTFALL_PROXY_FIX_X_FOR = 0
     OUTFALL_PROXY_FIX_X_PROTO = 0
+    # Two-factor sign-in (TOTP) for managers and administrators. When required, one who has not
+    # turned it on is sent to the set-up page after signing in and can reach nothing else.
+    OUTFALL_REQUIRE_TWO_FACTOR = False
+    OUTFALL_TWO_FACTOR_PENDING_MINUTES = 5   # how long a right password waits for its code
+    OUTFALL_TWO_FACTOR_ISSUER = "Outfall"    # the name the authenticator app shows beside the code
 
 
-_BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
+_BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE",
+                  "OUTFALL_REQUIRE_TWO_FACTOR"}
 _INT_SETTINGS = {"OUTFALL_SMTP_PORT", "OUTFALL_LOGIN_MAX_FAILURES", "OUTFALL_LOGIN_MAX_FAILURES_PER_IP",
                  "OUTFALL_LOGIN_WINDOW_MINUTES", "OUTFALL_INVITE_MAX_AGE_HOURS",
                  "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS", "OUTFALL_BACKUP_KEEP",
-                 "OUTFALL_SQLITE_BUSY_TIMEOUT_MS", "OUTFALL_PROXY_FIX_X_FOR", "OUTFALL_PROXY_FIX_X_PROTO"}
+                 "OUTFALL_SQLITE_BUSY_TIMEOUT_MS", "OUTFALL_PROXY_FIX_X_FOR", "OUTFALL_PROXY_FIX_X_PROTO",
+                 "OUTFALL_TWO_FACTOR_PENDING_MINUTES"}
 
 
 def settings_from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.audited import Audited
@@ -39,12 +39,27 @@ class User(UserMixin, Audited, Base):
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set on the read-only account behind an inspector link: no session of it outlives this moment.
     access_expires_at: Mapped[datetime | None] = mapped_column()
+    # Two-factor sign-in (TOTP). The secret is sealed under a key derived from SECRET_KEY
+    # (app/domain/secret_sealing.py); it is set when enrolment starts and only counts once
+    # `totp_enabled_at` is set, after the person typed a valid code.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column()
+    # The last time step whose code was accepted: that code, and every older one, is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Keyed digests of the unused recovery codes; one is removed as it is used.
+    recovery_code_digests: Mapped[list[str] | None] = mapped_column(JSON)
 
-    __audit_exclude__ = ("password_hash", "api_token_hash", "calendar_token_hash")
+    # Secrets never reach the audit trail; the two-factor events are recorded explicitly instead.
+    __audit_exclude__ = ("password_hash", "api_token_hash", "calendar_token_hash", "totp_secret_sealed",
+                         "totp_last_step", "recovery_code_digests")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    @property
+    def two_factor_on(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         # The generation is part of the id in the session: changing it logs every session out.

@@ -82,6 +82,8 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
                  throttle: Throttle, now: datetime | None = None) -> User | None:
     """The active user with this e-mail and password, or None; records failures for throttling.
 
+    For an account with two-factor on, the caller must still ask for the code before signing in.
+
     Raises AccountError when too many recent failures lock the account or the client out.
     """
     now = now or utcnow()
@@ -95,6 +97,9 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
         session.add(LoginFailure(email=email, remote_addr=remote_addr, at=now))
         session.flush()
         return None
+    if user.two_factor_on:
+        # Not signed in yet: the sign-in is recorded when the second step passes (services/two_factor.py).
+        return user
     with audit_context(session, actor_id=user.id, actor_label=user.email):
         record_event(session, entity="user", entity_id=user.id, action="login",
                      after={"remote_addr": remote_addr})

@@ -19,6 +19,12 @@ class RoleForm(FlaskForm):
     submit = SubmitField("Change role")
 
 
+class ResetTwoFactorForm(FlaskForm):
+    reason = StringField("Why", validators=[DataRequired(message="Say why two-factor is being reset."),
+                                            Length(max=500)])
+    submit = SubmitField("Reset two-factor")
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing

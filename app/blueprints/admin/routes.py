@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from app.blueprints.admin import bp
-from app.blueprints.admin.forms import AuditFilterForm, InviteForm, RoleForm
+from app.blueprints.admin.forms import AuditFilterForm, InviteForm, ResetTwoFactorForm, RoleForm
 from app.blueprints.auth.forms import ActionForm
 from app.extensions import db
 from app.models.base import utcnow
@@ -11,6 +11,7 @@ from app.models.schedule import OutboxMessage
 from app.models.user import User
 from app.services.audit_query import AuditFilter, audit_choices, audit_page
 from app.services.outbox import OutboxError, outbox_listing, retry_message
+from app.services.two_factor import reset_two_factor
 from app.services.users import AccountError, change_role, create_user, invitation_token, set_active
 from app.services.user_directory import all_users
 
@@ -77,6 +78,29 @@ def set_active_view(user_id: int, active: int):
 
 bp.add_url_rule("/users/<int:user_id>/active/<int:active>", endpoint="set_active", view_func=set_active_view,
                 methods=["POST"])
+
+
+def reset_two_factor_view(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ResetTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            reset_two_factor(db.session, user, actor=current_user, reason=form.reason.data)
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Two-factor sign-in of {user.email} is off; they can sign in with the password and set it up "
+                  "again.", "success")
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            flash(message, "error")
+    return redirect(url_for("admin.users"))
+
+
+bp.add_url_rule("/users/<int:user_id>/two-factor/reset", endpoint="reset_two_factor",
+                view_func=reset_two_factor_view, methods=["POST"])
 
 
 @bp.get("/audit")

@@ -1,6 +1,6 @@
 """Forms of the auth blueprint (Flask-WTF: every one carries the CSRF token)."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -22,6 +22,24 @@ class SetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second sign-in step: the app's 6-digit code, or one recovery code."""
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField("Verify")
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField("The 6-digit code the app shows now", validators=[DataRequired(), Length(max=20)])
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=200)])
+    code = StringField("The 6-digit code the app shows now", validators=[DataRequired(), Length(max=20)])
+    submit = SubmitField("Turn off two-factor sign-in")
 
 
 class ActionForm(FlaskForm):

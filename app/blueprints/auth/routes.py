@@ -1,63 +1,31 @@
 """Views of the auth blueprint."""
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import (ActionForm, ChangePasswordForm, LoginForm, ReminderPreferencesForm,
                                        SetPasswordForm)
+from app.blueprints.auth.signin import await_second_factor, login_throttle, safe_next, sign_in_afresh
 from app.domain.reminder_rules import KINDS
 from app.extensions import db
 from app.models.base import utcnow
 from app.services.inspector_links import user_for_inspector_link
 from app.services.reminder_preferences import reminder_choices, set_reminder_preferences
-from app.services.users import (AccountError, Throttle, accept_invitation, authenticate,
+from app.services.users import (AccountError, accept_invitation, authenticate,
                                 change_password, issue_api_token, revoke_api_token)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a local path: an absolute or scheme-relative URL would make login an open redirect."""
-    if not target:
-        return url_for("dashboard.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return url_for("dashboard.index")
-    return target
-
-
-def _throttle() -> Throttle:
-    config = current_app.config
-    return Throttle(config["OUTFALL_LOGIN_MAX_FAILURES"], config["OUTFALL_LOGIN_MAX_FAILURES_PER_IP"],
-                    timedelta(minutes=config["OUTFALL_LOGIN_WINDOW_MINUTES"]))
-
-
-def _sign_in_afresh(user) -> None:
-    """Sign the user in on a session that keeps nothing from before it (no session fixation).
-
-    Flask's session is a signed cookie with no server-side id to rotate, so rotating it means
-    emptying it: whatever a planted or shared cookie carried (another account's id, its CSRF
-    token, any key) is gone before the new identity is written, and the cookie sent back is new.
-    """
-    logout_user()  # marks a previous user's remember-me cookie, if any, for deletion
-    forget_remember_cookie = session.get("_remember") == "clear"
-    session.clear()
-    if forget_remember_cookie:
-        session["_remember"] = "clear"
-    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
             user = authenticate(db.session, email=form.email.data, password=form.password.data,
-                                remote_addr=request.remote_addr or "unknown", throttle=_throttle())
+                                remote_addr=request.remote_addr or "unknown", throttle=login_throttle())
         except AccountError as error:
             db.session.commit()
             flash(str(error), "error")
@@ -66,8 +34,11 @@ def login():
         if user is None:
             flash("E-mail or password is wrong, or the account is inactive.", "error")
             return render_template("auth/login.html", form=form), 401
-        _sign_in_afresh(user)
-        return redirect(_safe_next(request.args.get("next")))
+        if user.two_factor_on:
+            await_second_factor(user, request.args.get("next"))
+            return redirect(url_for("auth.two_factor_code"))
+        sign_in_afresh(user)
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
@@ -186,6 +157,6 @@ def inspect(token: str):
                                message="This inspector link has expired or was revoked. Ask the facility for a "
                                        "new one."), 404
     db.session.commit()
-    _sign_in_afresh(user)
+    sign_in_afresh(user)
     flash("Signed in read-only for the inspection; this access ends when the link expires.", "success")
     return redirect(url_for("dashboard.index"))
