@@ -73,7 +73,8 @@ def plan_result(session: Session, raw: dict, *, planner: FilePlanner, number: in
     """A row's own checks as it is read (permit, fields, monitored parameter), against the file's caches.
 
     What is already stored is looked up for a chunk of read rows at once (result_bulk.chunks_of);
-    only CHUNK rows ever wait for it, so a file of any length is still read, not held.
+    only CHUNK rows ever wait for it, so a file of any length is still read, not held. (It keeps the
+    row path's name: the streaming test hooks result_import.plan_result to see each row handled as read.)
     """
     return planner.read(number, raw)
 
@@ -84,11 +85,12 @@ def _reader(session: Session, planner: FilePlanner, seen: dict[bytes, int] | Non
             if "__extra__" in raw:
                 return ReadRow(number, raw, outcome=RowProblem(number, "(beyond the header)", None,
                                                                "the row has more cells than the header"))
-            if _key(raw) in seen:
+            key = _key(raw)
+            if key in seen:
                 return ReadRow(number, raw, outcome=RowProblem(
                     number, "sample_id", raw.get("sample_id"),
-                    f"duplicate of row {seen[_key(raw)]} (same permit, sample_id and parameter_code)"))
-            seen[_key(raw)] = number
+                    f"duplicate of row {seen[key]} (same permit, sample_id and parameter_code)"))
+            seen[key] = number
         return plan_result(session, raw, planner=planner, number=number)
     return read
 

@@ -91,7 +91,10 @@ def _stored(db) -> dict:
             for word in ("C-3", "OLD-2", "copper", "R. Diaz")}
     return {"samples": _table(db, Sample), "results": _table(db, Result), "revisions": _table(db, ResultRevision),
             "exceedances": _table(db, Exceedance), "obligations": _table(db, NotificationObligation),
-            "audit": audit, "search": _table(db, SearchEntry), "hits": hits}
+            "audit": audit, "hits": hits,
+            # The index's own row ids follow the order its batches were written in, not the records.
+            "search": sorted(({k: v for k, v in e.items() if k != "id"} for e in _table(db, SearchEntry)),
+                             key=lambda e: (e["entity"], int(e["entity_id"])))}
 
 
 def _row_by_row(db, actor_id, actor_label) -> None:
