@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain.result_fields import ResultFieldError, ResultFields, parse_result_fields
 from app.models.monitoring import Result, Sample
 from app.models.permit import MonitoredParameter, Permit
+from app.services.permits import permit_version_on
 from app.services.results import (IMPORTED, REVISED, UNCHANGED, ResultConflict, ResultPlan, _check_sample_record,
                                   _same, find_permit, monitored_parameter)
 
@@ -86,8 +87,12 @@ class FilePlanner:
         return found
 
     def _parameter(self, permit: Permit, fields: ResultFields) -> MonitoredParameter:
-        # The sample day selects the permit version, so it is part of the key (and of the message).
-        key = (permit.id, fields.sample_date, fields.outfall, fields.parameter_code, fields.monitoring_location)
+        # monitored_parameter depends on the sample day only through the version it selects (its one
+        # day-naming message is for a day before every version, which is not cached).
+        version = permit_version_on(permit, fields.sample_date)
+        if version is None:
+            return monitored_parameter(permit, fields)
+        key = (version.id, fields.outfall, fields.parameter_code, fields.monitoring_location)
         found = self._parameters.get(key)
         if found is None:
             try:

@@ -65,7 +65,7 @@ def _setup(db) -> tuple[int, str]:
     user = create_user(db.session, email="lab@test.example", name="Lab", role="labtech", password=None)
     permit = db.session.scalar(select(Permit))
     generate_schedule(db.session, permit, today=date(2026, 3, 18), horizon_days=30)
-    for raw in (_row("OLD-1", "00530", "2026-03-04", "20"), _row("OLD-2", "00530", "2026-03-06", "22"),
+    for raw in (_row("OLD-1", "00530", "2026-03-04", "20"), _row("OLD-2", "00530", "2026-03-06", "22", collector="R. Diaz"),
                 _row("OLD-3", "00530", "2026-03-09", "25"), _row("OLD-4", "00530", "2026-03-09", "25")):
         record_result(db.session, raw, now=NOW, actor_id=user.id, actor_label=user.email)
     db.session.commit()
@@ -191,3 +191,27 @@ def test_rows_spanning_several_store_chunks_link_their_samples(db, monkeypatch):
     assert db.session.scalars(select(Sample).where(Sample.sample_code == "C-4")).one().collector == "R. Diaz"
     assert verify_audit_trail(db.session)[1] is None
     assert _count(db, SamplingEvent) > 0
+
+
+def test_each_refusal_is_the_row_paths_own_message(db):
+    from app.domain.result_fields import ResultFieldError
+    from app.services.results import plan_result
+
+    _setup(db)
+    bad = [_row("B-1", "00530", "2025-12-31", "20"),  # before the permit took effect
+           _row("B-2", "00530", "2026-03-02", "20", outfall="1"),  # ids are text: 1 is not 001
+           _row("B-3", "00556", "2026-03-02", "20"),  # monitored at outfall 002 only
+           _row("OLD-1", "00530", "2026-03-04", "21"),  # other values, no correction reason
+           _row("OLD-1", "01042", "2026-03-04", "0.2", outfall="002"),  # the stored sample's place is 001
+           _row("OLD-2", "01042", "2026-03-06", "0.2", collector="K. Obi"),  # the stored sample names R. Diaz
+           _row("B-4", "00530", "2026-03-02", "20", permit="CT9999999"),
+           _row("B-5", "00530", "2026-03-02", "20", unit="furlongs")]
+    bad.append(bad[1] | {"sample_id": "B-6"})  # the same refusal again: from the cache, with the same message
+    expected = []
+    for number, raw in enumerate(bad, start=1):
+        with pytest.raises(ResultFieldError) as refused:
+            plan_result(db.session, raw, actor_id=None)
+        expected.append(f"row {number}, column {refused.value.field}: {refused.value.message}")
+    report = import_results(db.session, lambda: iter(enumerate(bad, start=1)), now=NOW, dry_run=True)
+    assert report.rejected == len(bad)
+    assert [f"row {p.row}, column {p.column}: {p.message}" for p in report.problems] == expected
