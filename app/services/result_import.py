@@ -8,11 +8,13 @@ from hashlib import blake2b
 
 from sqlalchemy.orm import Session
 
-from app.domain.periods import parse_period
 from app.domain.result_fields import ResultFieldError
-from app.models.permit import Permit
-from app.services.exceedances import EvaluationSummary, evaluate_around, evaluate_months, months_touched
-from app.services.results import UNCHANGED, evaluation_days, plan_result, store_result
+from app.services import results as row_path
+from app.services.batch_evaluation import evaluate_touched
+from app.services.exceedances import EvaluationSummary, evaluate_around, months_touched
+from app.services.result_bulk import FilePlanner, ReadRow, chunks_of
+from app.services.result_bulk_store import BulkStore
+from app.services.results import UNCHANGED, evaluation_days, store_result
 
 PREVIEW_LIMIT = 2000  # rows kept for the upload page's preview; counts cover every row regardless
 PROBLEM_LIMIT = 1000  # row problems kept in memory; a file of a million bad rows is still counted whole
@@ -67,45 +69,72 @@ def _summary(raw: dict) -> str:
             f"{raw.get('sampled_at') or '?'}: {qualifier}{raw.get('value') or '?'} {raw.get('unit') or ''}").strip()
 
 
-def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], actor_id: int | None,
-           report: ImportReport) -> set[int]:
-    """First pass: every row checked, nothing stored. Returns the numbers of the rejected rows."""
+def plan_result(session: Session, raw: dict, *, planner: FilePlanner, number: int) -> ReadRow:
+    """A row's own checks as it is read (permit, fields, monitored parameter), against the file's caches.
+
+    What is already stored is looked up for a chunk of read rows at once (result_bulk.chunks_of);
+    only CHUNK rows ever wait for it, so a file of any length is still read, not held. (It keeps the
+    row path's name: the streaming test hooks result_import.plan_result to see each row handled as read.)
+    """
+    return planner.read(number, raw)
+
+
+def _reader(session: Session, planner: FilePlanner, seen: dict[bytes, int] | None):
+    def read(number: int, raw: dict) -> ReadRow:
+        if seen is not None:  # the check pass: problems found before any lookup
+            if "__extra__" in raw:
+                return ReadRow(number, raw, outcome=RowProblem(number, "(beyond the header)", None,
+                                                               "the row has more cells than the header"))
+            key = _key(raw)
+            if key in seen:
+                return ReadRow(number, raw, outcome=RowProblem(
+                    number, "sample_id", raw.get("sample_id"),
+                    f"duplicate of row {seen[key]} (same permit, sample_id and parameter_code)"))
+            seen[key] = number
+        return plan_result(session, raw, planner=planner, number=number)
+    return read
+
+
+def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], planner: FilePlanner,
+           report: ImportReport) -> tuple[set[int], dict[int, tuple]]:
+    """First pass: every row checked, nothing stored. Returns the rejected rows' numbers and, per permit,
+    the first and last sample day of the rows that passed."""
     seen: dict[bytes, int] = {}
-    samples: dict[tuple, tuple] = {}
+    samples: dict[bytes, tuple] = {}
     rejected: set[int] = set()
-    for number, raw in rows():
-        problem = None
-        if "__extra__" in raw:
-            problem = RowProblem(number, "(beyond the header)", None, "the row has more cells than the header")
-        elif _key(raw) in seen:
-            problem = RowProblem(number, "sample_id", raw.get("sample_id"),
-                                 f"duplicate of row {seen[_key(raw)]} (same permit, sample_id and parameter_code)")
-        else:
-            seen[_key(raw)] = number
-            try:
-                plan = plan_result(session, raw, actor_id=actor_id)
-            except ResultFieldError as error:
-                problem = RowProblem(number, error.field, raw.get(error.field), error.message)
-            else:
-                place = (plan.fields.outfall, plan.parameter.monitoring_location)
-                sample_key = blake2b(f"{plan.permit.id}\x1f{plan.fields.sample_id}".encode(), digest_size=16).digest()
-                first = samples.setdefault(sample_key, (number, place))
-                if first[1] != place:
-                    problem = RowProblem(number, "sample_id", raw.get("sample_id"),
-                                         f"row {first[0]} has this sample at outfall {first[1][0]} location "
-                                         f"{first[1][1]}; one sample comes from one place")
+    days: dict[int, tuple] = {}
+    for chunk, found in chunks_of(rows(), planner, _reader(session, planner, seen)):
+        for read in chunk:
+            number, raw, problem = read.number, read.raw, read.outcome
             if problem is None:
-                setattr(report, plan.status, getattr(report, plan.status) + 1)
+                try:
+                    plan = planner.plan(read, found)
+                except ResultFieldError as error:
+                    problem = RowProblem(number, error.field, raw.get(error.field), error.message)
+                else:
+                    place = (plan.fields.outfall, plan.parameter.monitoring_location)
+                    sample_key = blake2b(f"{plan.permit.id}\x1f{plan.fields.sample_id}".encode(),
+                                         digest_size=16).digest()
+                    first = samples.setdefault(sample_key, (number, place))
+                    if first[1] != place:
+                        problem = RowProblem(number, "sample_id", raw.get("sample_id"),
+                                             f"row {first[0]} has this sample at outfall {first[1][0]} location "
+                                             f"{first[1][1]}; one sample comes from one place")
+                if problem is None:
+                    setattr(report, plan.status, getattr(report, plan.status) + 1)
+                    day = plan.fields.sample_date
+                    low, high = days.get(plan.permit.id, (day, day))
+                    days[plan.permit.id] = (min(low, day), max(high, day))
+                    if len(report.preview) < PREVIEW_LIMIT:
+                        report.preview.append(RowPreview(number, plan.status, _summary(raw)))
+            if problem is not None:
+                rejected.add(number)
+                report.rejected += 1
+                if len(report.problems) < PROBLEM_LIMIT:
+                    report.problems.append(problem)
                 if len(report.preview) < PREVIEW_LIMIT:
-                    report.preview.append(RowPreview(number, plan.status, _summary(raw)))
-        if problem is not None:
-            rejected.add(number)
-            report.rejected += 1
-            if len(report.problems) < PROBLEM_LIMIT:
-                report.problems.append(problem)
-            if len(report.preview) < PREVIEW_LIMIT:
-                report.preview.append(RowPreview(number, "rejected", str(problem)))
-    return rejected
+                    report.preview.append(RowPreview(number, "rejected", str(problem)))
+    return rejected, days
 
 
 def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], *, now: datetime,
@@ -114,36 +143,37 @@ def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict
     """CONTRACTS.md section 4: all-or-nothing unless `skip_invalid`; the caller commits or rolls back.
 
     Rows are stored without evaluating each one; every touched parameter and month is evaluated once
-    at the end, in the same transaction, so exceedances and obligations land with the results.
+    at the end, in the same transaction, so exceedances and obligations land with the results. New
+    results are written in bulk (result_bulk_store); a correction goes through store_result.
     """
     report = ImportReport()
-    rejected = _check(session, rows, actor_id, report)
+    planner = FilePlanner(session, actor_id)
+    rejected, days = _check(session, rows, planner, report)
     if dry_run or (rejected and not skip_invalid) or report.imported + report.revised == 0:
         if rejected and not skip_invalid:
             report.imported = report.revised = report.unchanged = 0
         return report
+    store = BulkStore(session, planner, now=now, actor_id=actor_id, actor_label=actor_label, days=days)
     touched: dict[tuple, set] = {}
-    for number, raw in rows():
-        if number in rejected:
-            continue
-        plan = plan_result(session, raw, actor_id=actor_id)
-        if plan.status == UNCHANGED:
-            continue
-        days = evaluation_days(plan)
-        store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
-        target = (plan.permit.id, plan.fields.outfall, plan.fields.parameter_code, plan.parameter.monitoring_location)
-        touched.setdefault(target, set()).update(m.label for d in days for m in months_touched(d))
+    for chunk, found in chunks_of(rows(), planner, _reader(session, planner, None)):
+        for read in chunk:
+            if read.number in rejected:
+                continue
+            plan = planner.plan(read, found)
+            if plan.status == UNCHANGED:
+                continue
+            if not store.add(plan):
+                store.flush()  # the row path's entries follow every earlier row's, as they would row by row
+                plan = row_path.plan_result(session, read.raw, actor_id=actor_id)
+                store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
+            target = (plan.permit.id, plan.fields.outfall, plan.fields.parameter_code,
+                      plan.parameter.monitoring_location)
+            touched.setdefault(target, set()).update(m.label for d in evaluation_days(plan)
+                                                     for m in months_touched(d))
+    store.flush()
     report.stored = True
-    report.evaluation = _evaluate(session, touched)
+    report.evaluation = evaluate_touched(session, touched, reason="results imported")
     return report
-
-
-def _evaluate(session: Session, touched: dict[tuple, set]) -> EvaluationSummary:
-    summary = EvaluationSummary()
-    for (permit_id, outfall, code, location), months in sorted(touched.items()):
-        evaluate_months(session, session.get(Permit, permit_id), outfall, code, location,
-                        [parse_period(label) for label in months], reason="results imported", summary=summary)
-    return summary
 
 
 @dataclass(frozen=True)
@@ -177,7 +207,7 @@ def preview_verdicts(session: Session, rows: list[dict], *, now: datetime, actor
     try:
         for number, raw in enumerate(rows, start=1):
             try:
-                plan = plan_result(session, raw, actor_id=actor_id)
+                plan = row_path.plan_result(session, raw, actor_id=actor_id)
             except ResultFieldError as error:
                 verdicts.append(Verdict(number, "rejected", RowProblem(number, error.field, raw.get(error.field),
                                                                        error.message), (), ()))
