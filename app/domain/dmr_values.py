@@ -86,6 +86,9 @@ class ParameterCalculation:
         self.flags: list[Flag] = []
         self.excursions: list[Excursion] = []
         self._daily: list[DailyValue] | None = None
+        # slot -> (statistic, values) or the CalculationError: what each column's value came from, kept
+        # so the derivations and pre-submission checks read the same working instead of redoing it.
+        self.outcomes: dict[str, tuple[Statistic | None, list[DailyValue]] | CalculationError] = {}
 
     @property
     def flows(self) -> dict[date, DailyFlow]:
@@ -213,8 +216,10 @@ def _slot_value(calc: ParameterCalculation, column: ColumnDefinition, base: str)
     try:
         statistic, values = calc.statistic(column, base)
     except CalculationError as error:
+        calc.outcomes[column.slot] = error
         calc.flag("CALCULATION_NOT_POSSIBLE", str(error), column.slot)
         return empty
+    calc.outcomes[column.slot] = (statistic, values)
     if statistic is None:
         return empty
     for code, reason in statistic.notes:
@@ -257,6 +262,20 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
     removal. `declared_nodi` (from `dmr set-nodi`) replaces every value. Raises PhAveragingError when
     a column would average pH: that is a permit definition error, not a data problem.
     """
+    return calculate_parameter(parameter, measurements, period, rules, flows=flows, influent=influent,
+                               no_discharge=no_discharge, declared_nodi=declared_nodi)[0]
+
+
+def calculate_parameter(parameter: ParameterDefinition, measurements: Sequence[Measurement],
+                        period: MonitoringPeriod, rules: Mapping[str, Any], *,
+                        flows: Sequence[Measurement] = (), influent: Sequence[Measurement] = (),
+                        no_discharge: bool = False, declared_nodi: str | None = None
+                        ) -> tuple[ParameterValues, ParameterCalculation | None]:
+    """compute_parameter_values, with the ParameterCalculation behind the values (None under a NODI).
+
+    A DMR build hands the calculation on to dmr_derivation.derivations_of, so the pre-submission
+    checks see each slot's working without computing the parameter a second time.
+    """
     first, last = dmr_measurement_window(period, rules)
     window = [m for m in measurements if first <= m.sample_date <= last]
     in_period = [m for m in window if period.contains(m.sample_date)]
@@ -267,7 +286,7 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
     if nodi is not None:
         values = {c.slot: SlotValue(c.statistical_base, None, None, c.unit, c.limit, False, nodi)
                   for c in parameter.columns}
-        return ParameterValues(values, 0, parameter.frequency, parameter.sample_type, len(in_period))
+        return ParameterValues(values, 0, parameter.frequency, parameter.sample_type, len(in_period)), None
     calc = ParameterCalculation(parameter, window, period, rules, flows, influent)
     values = {c.slot: _slot_value(calc, c, bases[c.slot]) for c in parameter.columns}
     if not in_period:
@@ -292,4 +311,4 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
         code = "ESTIMATED_FLOW" if parameter.code == FLOW_PARAMETER_CODE else "ESTIMATED_RESULT"
         calc.flag(code, "estimated: " + ", ".join(estimated))
     return ParameterValues(values, count_excursions(calc.excursions, rules), check.reported,
-                           parameter.sample_type, len(in_period), tuple(calc.flags))
+                           parameter.sample_type, len(in_period), tuple(calc.flags)), calc

@@ -281,10 +281,13 @@ def daily_average_flags(parameter: ParameterDefinition, derivations: Mapping[str
 def presubmission_flags(parameter: ParameterDefinition, values: ParameterValues, measurements: Sequence[Measurement],
                         period: MonitoringPeriod, rules: Mapping[str, Any], *, flows: Sequence[Measurement] = (),
                         influent: Sequence[Measurement] = (), nodi: str | None = None,
-                        whole_outfall: bool = False) -> list[Flag]:
+                        whole_outfall: bool = False,
+                        derivations: Mapping[str, SlotDerivation] | None = None) -> list[Flag]:
     """Every pre-submission flag of one parameter, from what compute_parameter_values took and returned.
 
-    `nodi` is the code declared for it (or for its whole outfall, with `whole_outfall`).
+    `nodi` is the code declared for it (or for its whole outfall, with `whole_outfall`). `derivations`,
+    when the caller has them from the values' own calculation (dmr_derivation.derivations_of), save
+    computing the parameter again; they must be those of exactly these inputs.
     """
     has_results = any(period.contains(m.sample_date) for m in measurements)
     flags = bacteria_flags(parameter, values)
@@ -293,7 +296,8 @@ def presubmission_flags(parameter: ParameterDefinition, values: ParameterValues,
         flags += empty_slot_flags(parameter, values, period, has_results)
     if any(v.value is not None for v in values.values.values()):
         # The same ParameterCalculation as the values, so each check sees exactly the days behind a slot.
-        derivations = derive_parameter(parameter, measurements, period, rules, flows=flows, influent=influent)
+        if derivations is None:
+            derivations = derive_parameter(parameter, measurements, period, rules, flows=flows, influent=influent)
         flags += figures_flags(parameter, values, derivations, rules, flows)
         flags += daily_average_flags(parameter, derivations, rules)
     return flags
