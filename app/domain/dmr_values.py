@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from app.domain.daily_values import DailyValue, daily_values, instantaneous_values
@@ -24,7 +25,14 @@ from app.domain.excursions import (
     week_unit,
 )
 from app.domain.mass_loading import FLOW_PARAMETER_CODE, DailyFlow, daily_flows, daily_masses
-from app.domain.measurements import DETECTED, GREATER_THAN, NOT_DETECTED, CalculationError, Measurement
+from app.domain.measurements import (
+    DETECTED,
+    GREATER_THAN,
+    NOT_DETECTED,
+    CalculationError,
+    Measurement,
+    SharedMeasurements,
+)
 from app.domain.monitoring_frequency import check_frequency, parse_frequency
 from app.domain.nondetects import INDETERMINATE, RL_ABOVE_LIMIT, VIOLATION, judge
 from app.domain.periods import MonitoringPeriod, weekly_window, weeks_for_period
@@ -86,15 +94,21 @@ class ParameterCalculation:
         self.flags: list[Flag] = []
         self.excursions: list[Excursion] = []
         self._daily: list[DailyValue] | None = None
+        self._instantaneous: list[DailyValue] | None = None
         # slot -> (statistic, values) or the CalculationError: what each column's value came from, kept
         # so the derivations and pre-submission checks read the same working instead of redoing it.
         self.outcomes: dict[str, tuple[Statistic | None, list[DailyValue]] | CalculationError] = {}
+        self._verdicts: dict[tuple[str, Decimal, str], str | None] = {}
 
     @property
     def flows(self) -> dict[date, DailyFlow]:
         # Lazy, so a bad flow unit becomes a CALCULATION_NOT_POSSIBLE flag on the columns that need flow.
         if self._flows is None:
-            self._flows = daily_flows(self.flow_measurements)
+            if isinstance(self.flow_measurements, SharedMeasurements):
+                # An outfall's flow, read alike by each of its parameters: its daily flows are worked out once.
+                self._flows = dict(self.flow_measurements.derived("daily_flows", daily_flows))
+            else:
+                self._flows = daily_flows(self.flow_measurements)
         return self._flows
 
     def flag(self, code: str, reason: str, slot: str | None = None) -> None:
@@ -110,7 +124,10 @@ class ParameterCalculation:
 
     def series(self, column: ColumnDefinition, base: str, whole_window: bool = False) -> list[DailyValue]:
         if base.startswith("instantaneous"):
-            values = instantaneous_values(self.in_period, self.rules)
+            # pH's minimum and maximum read the same readings: order them once.
+            if self._instantaneous is None:
+                self._instantaneous = instantaneous_values(self.in_period, self.rules)
+            values = self._instantaneous
         else:
             if self._daily is None:
                 self._daily = daily_values(self.window, self.rules)
@@ -140,8 +157,13 @@ class ParameterCalculation:
     def verdict(self, column: ColumnDefinition, statistic: Statistic) -> str | None:
         if column.limit is None:
             return None
-        compared = comparison_value(statistic.value, column.limit, self.rules)
-        return judge(compared, statistic.qualifier, parse_limit(column.limit), column.minimum)
+        # A month of pH readings repeats the same few values: each (value, qualifier) is judged once
+        # per column. The key compares numbers, not digits, which is all rounding and judging look at.
+        key = (column.slot, statistic.value, statistic.qualifier)
+        if key not in self._verdicts:
+            compared = comparison_value(statistic.value, column.limit, self.rules)
+            self._verdicts[key] = judge(compared, statistic.qualifier, parse_limit(column.limit), column.minimum)
+        return self._verdicts[key]
 
     def month_average(self, column: ColumnDefinition, values: Sequence[DailyValue]) -> Statistic | None:
         if not values:

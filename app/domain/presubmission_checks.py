@@ -181,8 +181,17 @@ class _LabPrecision:
         self.flows: dict[date, list[Measurement]] = defaultdict(list)
         for m in flows:
             self.flows[m.sample_date].append(m)
+        # A daily value serves several slots (the monthly average and the daily maximum): count it once.
+        # Keyed by identity: the derivations holding the values outlive this object.
+        self._day_figures: dict[tuple[int, bool], int | None] = {}
 
     def day_figures(self, value: DailyValue, mass: bool) -> int | None:
+        key = (id(value), mass)
+        if key not in self._day_figures:
+            self._day_figures[key] = self._count_day_figures(value, mass)
+        return self._day_figures[key]
+
+    def _count_day_figures(self, value: DailyValue, mass: bool) -> int | None:
         # Each result counts with the number it enters the day with (ND-02): a non-detect taken as 0 is exact
         # and limits nothing, one taken as its RL carries the RL's figures.
         numbers = [n for n in (substitute_for_average(m, self.rules) for m in value.measurements) if not n.is_zero()]

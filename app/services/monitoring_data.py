@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
 from app.domain.mass_loading import FLOW_PARAMETER_CODE
-from app.domain.measurements import Measurement
+from app.domain.measurements import Measurement, SharedMeasurements
 from app.domain.rules_config import effective_rules
 from app.domain.sample_rules import check_holding_time
 from app.domain.units import UnitError, convert
@@ -137,7 +137,7 @@ class ResultsWindow:
         for row in session.execute(_window_rows(session, permit_id, first, last)):
             self._plain[(row.outfall, row.parameter_code)].append(row)
         self._entities: dict[tuple[str, str], list[tuple[Result, ResultRevision]]] | None = None
-        self._measured: dict[tuple, tuple[list[Measurement], list[tuple[str, Any]]]] = {}
+        self._measured: dict[tuple, tuple[SharedMeasurements, list[tuple[str, Any]]]] = {}
 
     def covers(self, permit_id: int, first: date, last: date) -> bool:
         return permit_id == self.permit_id and self.first <= first and last <= self.last
@@ -154,22 +154,25 @@ class ResultsWindow:
                 and first <= v.sample_date <= last]
 
     def measurements(self, outfall: str, parameter_code: str, monitoring_location: str | None, first: date,
-                     last: date, target_unit: str | None) -> tuple[list[Measurement], list[tuple[str, Any]]]:
-        """(Measurements in target_unit, (sample id, received_at) of each), in the order rows() gives."""
+                     last: date, target_unit: str | None) -> tuple[SharedMeasurements, list[tuple[str, Any]]]:
+        """(Measurements in target_unit, (sample id, received_at) of each), in the order rows() gives.
+
+        The same SharedMeasurements each time it is asked for, so what a calculation derives from them
+        (an outfall's daily flows) is derived once for all the parameters that read them.
+        """
         key = (outfall, parameter_code, monitoring_location, first, last, target_unit)
         if key not in self._measured:
             rows = [row for row in self._plain.get((outfall, parameter_code), ())
                     if (monitoring_location is None or row.monitoring_location == monitoring_location)
                     and first <= row.sample_date <= last]
-            self._measured[key] = (
-                [_measurement(value=row.value, mdl=row.mdl, rl=row.rl, unit=row.unit, target_unit=target_unit,
-                              sample_date=row.sample_date, qualifier=row.qualifier, sampled_at=row.sampled_at,
-                              analyzed_at=row.analyzed_at, sample_type=row.sample_type,
-                              composite_end=row.composite_end, sample_id=row.sample_id,
-                              parameter_code=row.parameter_code, estimated=row.estimated) for row in rows],
+            self._measured[key] = (SharedMeasurements(
+                _measurement(value=row.value, mdl=row.mdl, rl=row.rl, unit=row.unit, target_unit=target_unit,
+                             sample_date=row.sample_date, qualifier=row.qualifier, sampled_at=row.sampled_at,
+                             analyzed_at=row.analyzed_at, sample_type=row.sample_type,
+                             composite_end=row.composite_end, sample_id=row.sample_id,
+                             parameter_code=row.parameter_code, estimated=row.estimated) for row in rows),
                 [(row.sample_id, row.received_at) for row in rows])
-        measured, received = self._measured[key]
-        return list(measured), received
+        return self._measured[key]
 
 
 def current_results(session: Session, permit_id: int, outfall: str, parameter_code: str,
@@ -179,7 +182,7 @@ def current_results(session: Session, permit_id: int, outfall: str, parameter_co
     if window is not None and window.covers(permit_id, first, last):
         return window.rows(outfall, parameter_code, monitoring_location, first, last)
     query = _current_query(session, permit_id, first, last).where(Result.outfall == outfall,
-                                                         Result.parameter_code == parameter_code)
+                                                                  Result.parameter_code == parameter_code)
     if monitoring_location is not None:
         query = query.where(Result.monitoring_location == monitoring_location)
     return [(row[0], row[1]) for row in session.execute(query)]
@@ -198,7 +201,8 @@ def measurements_for(session: Session, permit_id: int, parameter: MonitoredParam
         influent, received_influent = window.measurements(outfall, parameter.code, INFLUENT_LOCATION, first, last,
                                                           unit)
         # When each result reached the facility: the clock start of any notice it leads to (RULES.md 5.1).
-        return results, flows, influent, dict(received_flows + received_influent + received_rows)
+        # The flows stay shared (see ResultsWindow.measurements); the caller may change its own lists.
+        return list(results), flows, list(influent), dict(received_flows + received_influent + received_rows)
     rows = current_results(session, permit_id, outfall, parameter.code, parameter.monitoring_location, first, last)
     flow_rows = current_results(session, permit_id, outfall, FLOW_PARAMETER_CODE, None, first, last)
     influent_rows = current_results(session, permit_id, outfall, parameter.code, INFLUENT_LOCATION, first, last)

@@ -12,7 +12,7 @@ import pytest
 from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
 from app.domain.dmr_derivation import derivations_of, derive_parameter
 from app.domain.dmr_values import calculate_parameter, compute_parameter_values
-from app.domain.measurements import Measurement
+from app.domain.measurements import Measurement, SharedMeasurements
 from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import effective_rules
 from tests.unit.domain.test_worked_months import FLOWS, NPDES_RULES, OCTOBER, TSS, TSS_RESULTS
@@ -93,3 +93,37 @@ def test_a_nodi_hands_on_no_calculation_and_the_checks_derive_nothing():
     """NODI-03: a declared code replaces the values; there is no working to hand on."""
     values, calc = calculate_parameter(TSS, TSS_RESULTS, OCTOBER, NPDES_RULES, flows=FLOWS, declared_nodi="D")
     assert calc is None and all(v.nodi == "D" for v in values.values.values())
+
+
+@pytest.mark.parametrize("flows", [FLOWS, BAD_FLOWS], ids=["MGD flows", "flows of an unknown unit"])
+def test_calc07_an_outfalls_shared_flows_give_every_parameter_what_its_own_list_would(flows):
+    """CALC-07/08: the daily flows worked out once from SharedMeasurements equal those of a plain list."""
+    shared = SharedMeasurements(flows)
+    for parameter, results in ((TSS, TSS_RESULTS), (COPPER, COPPER_MIXED[:1] + COPPER_MIXED[2:])):
+        alone, _ = calculate_parameter(parameter, results, OCTOBER, NPDES_RULES, flows=list(flows))
+        with_shared, calc = calculate_parameter(parameter, results, OCTOBER, NPDES_RULES, flows=shared)
+        assert with_shared == alone
+        assert derivations_of(calc) == derive_parameter(parameter, results, OCTOBER, NPDES_RULES, flows=list(flows))
+    kept = shared.__dict__.get("_derived", {})
+    # Kept once worked out; a unit the table does not know raises each time instead (CALCULATION_NOT_POSSIBLE).
+    assert ("daily_flows" in kept) is (flows is FLOWS)
+
+
+def test_shared_measurements_keep_a_derived_value_and_not_a_failure():
+    calls = []
+
+    def count(measurements):
+        calls.append(len(measurements))
+        return len(measurements)
+
+    shared = SharedMeasurements(FLOWS[:3])
+    assert shared.derived("n", count) == shared.derived("n", count) == 3 and calls == [3]
+
+    def fail(_):
+        calls.append("fail")
+        raise ValueError("no")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            shared.derived("bad", fail)
+    assert calls == [3, "fail", "fail"]
