@@ -18,7 +18,7 @@ from app.models.permit import Permit
 from app.models.record import CalibrationEntry, Instrument
 from app.models.schedule import MISSED, SCHEDULED, OutboxMessage, SamplingEvent
 from app.services.data_version import VersionedMemo, data_version
-from app.services.dmr_build import DmrError, build_dmr
+from app.services.dmr_build import DMR_SOURCE_TABLES, DmrError, build_dmr
 from app.services.monitoring_data import ResultsWindow, measurements_for, rules_of
 from app.services.notification_obligations import list_obligations
 from app.services.permit_overview import PermitSummary, permit_overview
@@ -84,8 +84,8 @@ class _BuiltStatus:
 
 # Why a memo and not a stored status: a status is the build's verdict on the data as it stands, and a
 # stored copy would need refreshing from every place that writes results, NODIs, limits or signatures.
-# The build is a pure function of the stored records, and data_version (the audit chain's head) changes
-# with every one of them, so a build summarised under a version stays right for as long as that version
+# The build is a pure function of the stored records, and data_version (the audit chain's newest entry
+# about the tables it reads) changes with every one of them, so a build summarised under a version stays right for as long as that version
 # is current. The dashboard shows four reports and the reports page thirteen per permit; without the
 # memo each load built them all (about a second each for a plant-sized month).
 _STATUS_MEMO: VersionedMemo[_BuiltStatus] = VersionedMemo(size=256)
@@ -114,7 +114,7 @@ def report_status(session: Session, permit: Permit, period: MonitoringPeriod, to
         return None
     due = dmr_due_date(period, version.reporting_due_day)
     # The version is read before the data it keys, so a summary is never older than its key.
-    key = (data_version(session), permit.id, period.label)
+    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, period.label)
     built = _STATUS_MEMO.get(key, lambda: _built_status(session, permit, period))
     if built.error is not None:
         return ReportStatus(permit, period, due, "data incomplete", built.error)
@@ -147,7 +147,7 @@ _HEADROOM_MEMO: VersionedMemo[tuple[_HeadroomLine, ...]] = VersionedMemo(size=64
 
 
 def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow]:
-    key = (data_version(session), permit.id, today)
+    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, today)
     lines = _HEADROOM_MEMO.get(key, lambda: tuple(_headroom_lines(session, permit, today)))
     return [HeadroomRow(permit, line.outfall, line.parameter_code, line.monitoring_location, line.parameter_name,
                         line.unit, line.headroom) for line in lines]

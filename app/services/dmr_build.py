@@ -15,8 +15,9 @@ from app.domain.periods import MonitoringPeriod, dmr_due_date, parse_period, per
 from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import rule
 from app.domain.statistics import PhAveragingError
-from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
-from app.models.monitoring import Result, ResultRevision
+from app.models.facility import Facility
+from app.models.monitoring import Result, ResultRevision, Sample
+from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
@@ -24,6 +25,11 @@ from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 ACTIVE, SUPERSEDED = "active", "superseded"
+# The audited tables a build reads (services.data_version keys memos of builds by their audit head).
+# A table added to what build_dmr reads must be added here, or a memo would outlive its change.
+DMR_SOURCE_TABLES = frozenset(model.__tablename__ for model in (
+    Facility, Permit, PermitVersion, Outfall, MonitoredParameter, LimitColumn, Sample, Result, ResultRevision,
+    NodiDeclaration, SignedReport))
 
 
 class DmrError(ValueError):

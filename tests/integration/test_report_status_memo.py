@@ -5,6 +5,7 @@ change the status on the next read; a read with nothing changed must not build t
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
@@ -13,9 +14,10 @@ from sqlalchemy import event
 
 from app.domain.periods import parse_period
 from app.models.permit import Permit
-from app.services.dashboard import report_status
+from app.services.audit import record_event
+from app.services.dashboard import _headroom, report_status
 from app.services.data_version import VersionedMemo, data_version
-from app.services.dmr_build import build_dmr, set_nodi
+from app.services.dmr_build import DMR_SOURCE_TABLES, build_dmr, set_nodi
 from app.services.permits import import_permit_definition
 from app.services.report_signoff import Signature, flag_key, record_submission, sign_report
 from app.services.results import record_result
@@ -115,6 +117,30 @@ def test_the_data_version_moves_with_every_audited_write_and_only_then(db, permi
     db.session.commit()
     # The same write again after the rollback is a different entry (its time), so no memo can mistake it.
     assert data_version(db.session) not in (before, pending)
+
+
+def test_a_sign_in_moves_the_chain_but_not_the_version_of_what_a_dmr_reads(db, permit):
+    reports = data_version(db.session, DMR_SOURCE_TABLES)
+    whole = data_version(db.session)
+    record_event(db.session, entity="user", entity_id=1, action="login")
+    assert data_version(db.session) != whole
+    assert data_version(db.session, DMR_SOURCE_TABLES) == reports
+    _tss(db, "S1", "2026-03-03", "22")
+    assert data_version(db.session, DMR_SOURCE_TABLES) != reports
+
+
+def test_the_tables_a_build_and_a_status_read_are_all_in_the_memo_key(db, permit, make_user, tmp_path):
+    """If build_dmr or the headroom starts reading another table, DMR_SOURCE_TABLES must name it."""
+    _tss(db, "S1", "2026-03-03", "22")
+    set_nodi(db.session, permit_number="CT0000001", period_label="2026-03", outfall="002", parameter_code=None,
+             code="C", reason="no discharge all month")
+    db.session.commit()
+    with _statements(db) as seen:
+        report_status(db.session, permit, MARCH, TODAY)
+        _headroom(db.session, permit, date(2026, 3, 20))
+    read = {name for statement in seen for name in re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", statement)}
+    assert {"result_revision", "limit_column", "nodi_declaration", "signed_report"} <= read
+    assert read - {"audit_entry"} <= DMR_SOURCE_TABLES, read - DMR_SOURCE_TABLES
 
 
 def test_the_memo_keeps_its_newest_entries_and_computes_a_miss_once():
