@@ -131,15 +131,30 @@ def derive_parameter(parameter: ParameterDefinition, measurements: Sequence[Meas
     """
     first, last = dmr_measurement_window(period, rules)
     window = [m for m in measurements if first <= m.sample_date <= last]
-    units = {m.unit for m in window}
-    calc = ParameterCalculation(parameter, window, period, rules, flows, influent)
+    return _derive(ParameterCalculation(parameter, window, period, rules, flows, influent), computed=False)
+
+
+def derivations_of(calc: ParameterCalculation) -> dict[str, SlotDerivation]:
+    """The derivations of the calculation calculate_parameter made the values with, from its kept outcomes.
+
+    Equal to derive_parameter on the same inputs; each slot's statistic is not computed again.
+    """
+    return _derive(calc, computed=True)
+
+
+def _derive(calc: ParameterCalculation, computed: bool) -> dict[str, SlotDerivation]:
+    parameter, period, rules = calc.parameter, calc.period, calc.rules
+    units = {m.unit for m in calc.window}
     derived = {}
     for column in parameter.columns:
         base = effective_base(parameter, column, units)
         lines = base_rules(parameter, column, base, rules, len(period.months()))
         rounding = rounding_rule(column.limit, rules)
         try:
-            statistic, values = calc.statistic(column, base)
+            outcome = calc.outcomes[column.slot] if computed else calc.statistic(column, base)
+            if isinstance(outcome, CalculationError):
+                raise outcome
+            statistic, values = outcome
             influent_values: list[DailyValue] = []
             if base == "percent_removal":
                 values, influent_values = calc.series(column, base), daily_values(calc.influent, rules)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from app.domain.daily_values import DailyValue, daily_values, instantaneous_values
@@ -24,7 +25,14 @@ from app.domain.excursions import (
     week_unit,
 )
 from app.domain.mass_loading import FLOW_PARAMETER_CODE, DailyFlow, daily_flows, daily_masses
-from app.domain.measurements import DETECTED, GREATER_THAN, NOT_DETECTED, CalculationError, Measurement
+from app.domain.measurements import (
+    DETECTED,
+    GREATER_THAN,
+    NOT_DETECTED,
+    CalculationError,
+    Measurement,
+    SharedMeasurements,
+)
 from app.domain.monitoring_frequency import check_frequency, parse_frequency
 from app.domain.nondetects import INDETERMINATE, RL_ABOVE_LIMIT, VIOLATION, judge
 from app.domain.periods import MonitoringPeriod, weekly_window, weeks_for_period
@@ -86,12 +94,21 @@ class ParameterCalculation:
         self.flags: list[Flag] = []
         self.excursions: list[Excursion] = []
         self._daily: list[DailyValue] | None = None
+        self._instantaneous: list[DailyValue] | None = None
+        # slot -> (statistic, values) or the CalculationError: what each column's value came from, kept
+        # so the derivations and pre-submission checks read the same working instead of redoing it.
+        self.outcomes: dict[str, tuple[Statistic | None, list[DailyValue]] | CalculationError] = {}
+        self._verdicts: dict[tuple[str, Decimal, str], str | None] = {}
 
     @property
     def flows(self) -> dict[date, DailyFlow]:
         # Lazy, so a bad flow unit becomes a CALCULATION_NOT_POSSIBLE flag on the columns that need flow.
         if self._flows is None:
-            self._flows = daily_flows(self.flow_measurements)
+            if isinstance(self.flow_measurements, SharedMeasurements):
+                # An outfall's flow, read alike by each of its parameters: its daily flows are worked out once.
+                self._flows = dict(self.flow_measurements.derived("daily_flows", daily_flows))
+            else:
+                self._flows = daily_flows(self.flow_measurements)
         return self._flows
 
     def flag(self, code: str, reason: str, slot: str | None = None) -> None:
@@ -107,7 +124,10 @@ class ParameterCalculation:
 
     def series(self, column: ColumnDefinition, base: str, whole_window: bool = False) -> list[DailyValue]:
         if base.startswith("instantaneous"):
-            values = instantaneous_values(self.in_period, self.rules)
+            # pH's minimum and maximum read the same readings: order them once.
+            if self._instantaneous is None:
+                self._instantaneous = instantaneous_values(self.in_period, self.rules)
+            values = self._instantaneous
         else:
             if self._daily is None:
                 self._daily = daily_values(self.window, self.rules)
@@ -137,8 +157,13 @@ class ParameterCalculation:
     def verdict(self, column: ColumnDefinition, statistic: Statistic) -> str | None:
         if column.limit is None:
             return None
-        compared = comparison_value(statistic.value, column.limit, self.rules)
-        return judge(compared, statistic.qualifier, parse_limit(column.limit), column.minimum)
+        # A month of pH readings repeats the same few values: each (value, qualifier) is judged once
+        # per column. The key compares numbers, not digits, which is all rounding and judging look at.
+        key = (column.slot, statistic.value, statistic.qualifier)
+        if key not in self._verdicts:
+            compared = comparison_value(statistic.value, column.limit, self.rules)
+            self._verdicts[key] = judge(compared, statistic.qualifier, parse_limit(column.limit), column.minimum)
+        return self._verdicts[key]
 
     def month_average(self, column: ColumnDefinition, values: Sequence[DailyValue]) -> Statistic | None:
         if not values:
@@ -213,8 +238,10 @@ def _slot_value(calc: ParameterCalculation, column: ColumnDefinition, base: str)
     try:
         statistic, values = calc.statistic(column, base)
     except CalculationError as error:
+        calc.outcomes[column.slot] = error
         calc.flag("CALCULATION_NOT_POSSIBLE", str(error), column.slot)
         return empty
+    calc.outcomes[column.slot] = (statistic, values)
     if statistic is None:
         return empty
     for code, reason in statistic.notes:
@@ -257,6 +284,20 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
     removal. `declared_nodi` (from `dmr set-nodi`) replaces every value. Raises PhAveragingError when
     a column would average pH: that is a permit definition error, not a data problem.
     """
+    return calculate_parameter(parameter, measurements, period, rules, flows=flows, influent=influent,
+                               no_discharge=no_discharge, declared_nodi=declared_nodi)[0]
+
+
+def calculate_parameter(parameter: ParameterDefinition, measurements: Sequence[Measurement],
+                        period: MonitoringPeriod, rules: Mapping[str, Any], *,
+                        flows: Sequence[Measurement] = (), influent: Sequence[Measurement] = (),
+                        no_discharge: bool = False, declared_nodi: str | None = None
+                        ) -> tuple[ParameterValues, ParameterCalculation | None]:
+    """compute_parameter_values, with the ParameterCalculation behind the values (None under a NODI).
+
+    A DMR build hands the calculation on to dmr_derivation.derivations_of, so the pre-submission
+    checks see each slot's working without computing the parameter a second time.
+    """
     first, last = dmr_measurement_window(period, rules)
     window = [m for m in measurements if first <= m.sample_date <= last]
     in_period = [m for m in window if period.contains(m.sample_date)]
@@ -267,7 +308,7 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
     if nodi is not None:
         values = {c.slot: SlotValue(c.statistical_base, None, None, c.unit, c.limit, False, nodi)
                   for c in parameter.columns}
-        return ParameterValues(values, 0, parameter.frequency, parameter.sample_type, len(in_period))
+        return ParameterValues(values, 0, parameter.frequency, parameter.sample_type, len(in_period)), None
     calc = ParameterCalculation(parameter, window, period, rules, flows, influent)
     values = {c.slot: _slot_value(calc, c, bases[c.slot]) for c in parameter.columns}
     if not in_period:
@@ -292,4 +333,4 @@ def compute_parameter_values(parameter: ParameterDefinition, measurements: Seque
         code = "ESTIMATED_FLOW" if parameter.code == FLOW_PARAMETER_CODE else "ESTIMATED_RESULT"
         calc.flag(code, "estimated: " + ", ".join(estimated))
     return ParameterValues(values, count_excursions(calc.excursions, rules), check.reported,
-                           parameter.sample_type, len(in_period), tuple(calc.flags))
+                           parameter.sample_type, len(in_period), tuple(calc.flags)), calc

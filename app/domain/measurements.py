@@ -1,9 +1,11 @@
 """Frozen inputs of the DMR calculations: one measurement (a sample result) as the service layer reads it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 DETECTED = "="
 NOT_DETECTED = "<"
@@ -81,3 +83,18 @@ class Measurement:
     def label(self) -> str:
         """How a flag's reason names this result for a reviewer."""
         return f"{self.sample_id} ({self.sample_date.isoformat()})" if self.sample_id else self.sample_date.isoformat()
+
+
+class SharedMeasurements(tuple):
+    """Measurements that several calculations read unchanged, such as an outfall's flow, which each of
+    its parameters takes for masses and flow-weighted averages.
+
+    Being a tuple it cannot change, so a value worked out from it (its daily flows) is kept and
+    given to the next reader rather than worked out again. A computation that raises is not kept.
+    """
+
+    def derived(self, name: str, compute: Callable[[SharedMeasurements], Any]) -> Any:
+        kept = self.__dict__.setdefault("_derived", {})
+        if name not in kept:
+            kept[name] = compute(self)
+        return kept[name]

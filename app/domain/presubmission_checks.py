@@ -181,8 +181,17 @@ class _LabPrecision:
         self.flows: dict[date, list[Measurement]] = defaultdict(list)
         for m in flows:
             self.flows[m.sample_date].append(m)
+        # A daily value serves several slots (the monthly average and the daily maximum): count it once.
+        # Keyed by identity: the derivations holding the values outlive this object.
+        self._day_figures: dict[tuple[int, bool], int | None] = {}
 
     def day_figures(self, value: DailyValue, mass: bool) -> int | None:
+        key = (id(value), mass)
+        if key not in self._day_figures:
+            self._day_figures[key] = self._count_day_figures(value, mass)
+        return self._day_figures[key]
+
+    def _count_day_figures(self, value: DailyValue, mass: bool) -> int | None:
         # Each result counts with the number it enters the day with (ND-02): a non-detect taken as 0 is exact
         # and limits nothing, one taken as its RL carries the RL's figures.
         numbers = [n for n in (substitute_for_average(m, self.rules) for m in value.measurements) if not n.is_zero()]
@@ -281,10 +290,13 @@ def daily_average_flags(parameter: ParameterDefinition, derivations: Mapping[str
 def presubmission_flags(parameter: ParameterDefinition, values: ParameterValues, measurements: Sequence[Measurement],
                         period: MonitoringPeriod, rules: Mapping[str, Any], *, flows: Sequence[Measurement] = (),
                         influent: Sequence[Measurement] = (), nodi: str | None = None,
-                        whole_outfall: bool = False) -> list[Flag]:
+                        whole_outfall: bool = False,
+                        derivations: Mapping[str, SlotDerivation] | None = None) -> list[Flag]:
     """Every pre-submission flag of one parameter, from what compute_parameter_values took and returned.
 
-    `nodi` is the code declared for it (or for its whole outfall, with `whole_outfall`).
+    `nodi` is the code declared for it (or for its whole outfall, with `whole_outfall`). `derivations`,
+    when the caller has them from the values' own calculation (dmr_derivation.derivations_of), save
+    computing the parameter again; they must be those of exactly these inputs.
     """
     has_results = any(period.contains(m.sample_date) for m in measurements)
     flags = bacteria_flags(parameter, values)
@@ -293,7 +305,8 @@ def presubmission_flags(parameter: ParameterDefinition, values: ParameterValues,
         flags += empty_slot_flags(parameter, values, period, has_results)
     if any(v.value is not None for v in values.values.values()):
         # The same ParameterCalculation as the values, so each check sees exactly the days behind a slot.
-        derivations = derive_parameter(parameter, measurements, period, rules, flows=flows, influent=influent)
+        if derivations is None:
+            derivations = derive_parameter(parameter, measurements, period, rules, flows=flows, influent=influent)
         flags += figures_flags(parameter, values, derivations, rules, flows)
         flags += daily_average_flags(parameter, derivations, rules)
     return flags

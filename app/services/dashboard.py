@@ -17,7 +17,8 @@ from app.models.compliance import Exceedance, NotificationObligation
 from app.models.permit import Permit
 from app.models.record import CalibrationEntry, Instrument
 from app.models.schedule import MISSED, SCHEDULED, OutboxMessage, SamplingEvent
-from app.services.dmr_build import DmrError, build_dmr
+from app.services.data_version import VersionedMemo, data_version
+from app.services.dmr_build import DMR_SOURCE_TABLES, DmrError, build_dmr
 from app.services.monitoring_data import ResultsWindow, measurements_for, rules_of
 from app.services.notification_obligations import list_obligations
 from app.services.permit_overview import PermitSummary, permit_overview
@@ -67,34 +68,92 @@ def _events(session: Session, first: date, last: date, status: str) -> list[tupl
     return [(r[0], r[1]) for r in rows]
 
 
+@dataclass(frozen=True)
+class _BuiltStatus:
+    """What a report's status reads from its build, without the build: small, and free of ORM objects."""
+
+    error: str | None = None  # the DmrError that stopped the build
+    signed_status: str | None = None  # of the latest signed revision, if any
+    signed_detail: str = ""
+    changes: tuple[str, ...] = ()  # revision_needed against that revision
+    samples: int = 0
+    missing: int = 0  # NODI_REQUIRED and MONITORING_FREQUENCY_NOT_MET flags
+    violations: int = 0
+    flags: int = 0
+
+
+# Why a memo and not a stored status: a status is the build's verdict on the data as it stands, and a
+# stored copy would need refreshing from every place that writes results, NODIs, limits or signatures.
+# The build is a pure function of the stored records, and data_version (the audit chain's newest entry
+# about the tables it reads) changes with every one of them, so a build summarised under a version stays right for as long as that version
+# is current. The dashboard shows four reports and the reports page thirteen per permit; without the
+# memo each load built them all (about a second each for a plant-sized month).
+_STATUS_MEMO: VersionedMemo[_BuiltStatus] = VersionedMemo(size=256)
+
+
+def _built_status(session: Session, permit: Permit, period: MonitoringPeriod) -> _BuiltStatus:
+    signed = latest_signed(session, permit.id, period.label)
+    try:
+        built = build_dmr(session, permit.number, period.label)
+    except DmrError as error:
+        return _BuiltStatus(error=str(error))
+    document = built.document
+    summary = _BuiltStatus(
+        samples=sum(p["samples"] for o in document["outfalls"] for p in o["parameters"]),
+        missing=len([f for f in document["flags"] if f["code"] in ("NODI_REQUIRED", "MONITORING_FREQUENCY_NOT_MET")]),
+        violations=document["violations"], flags=len(document["flags"]))
+    if signed is None:
+        return summary
+    return _BuiltStatus(signed_status=signed.status, signed_detail=f"revision {signed.revision} signed by "
+                        f"{signed.signer_name}", changes=tuple(revision_needed(session, built)))
+
+
 def report_status(session: Session, permit: Permit, period: MonitoringPeriod, today: date) -> ReportStatus | None:
     version = permit_version_on(permit, period.end)
     if version is None:
         return None
     due = dmr_due_date(period, version.reporting_due_day)
-    signed = latest_signed(session, permit.id, period.label)
-    try:
-        built = build_dmr(session, permit.number, period.label)
-    except DmrError as error:
-        return ReportStatus(permit, period, due, "data incomplete", str(error))
-    if signed is not None:
-        changes = revision_needed(session, built)
-        if changes:
-            return ReportStatus(permit, period, due, "revision needed", "; ".join(changes[:3]))
-        return ReportStatus(permit, period, due, signed.status if signed.status != "superseded" else "signed",
-                            f"revision {signed.revision} signed by {signed.signer_name}")
-    samples = sum(p["samples"] for o in built.document["outfalls"] for p in o["parameters"])
-    if samples == 0:
+    # The version is read before the data it keys, so a summary is never older than its key.
+    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, period.label)
+    built = _STATUS_MEMO.get(key, lambda: _built_status(session, permit, period))
+    if built.error is not None:
+        return ReportStatus(permit, period, due, "data incomplete", built.error)
+    if built.signed_status is not None:
+        if built.changes:
+            return ReportStatus(permit, period, due, "revision needed", "; ".join(built.changes[:3]))
+        return ReportStatus(permit, period, due, built.signed_status if built.signed_status != "superseded"
+                            else "signed", built.signed_detail)
+    if built.samples == 0:
         return ReportStatus(permit, period, due, "not started", "no results in the period yet")
-    missing = [f for f in built.document["flags"] if f["code"] in ("NODI_REQUIRED", "MONITORING_FREQUENCY_NOT_MET")]
-    if today <= period.end or missing:
-        detail = "period still running" if today <= period.end else f"{len(missing)} item(s) to resolve"
+    if today <= period.end or built.missing:
+        detail = "period still running" if today <= period.end else f"{built.missing} item(s) to resolve"
         return ReportStatus(permit, period, due, "data incomplete", detail)
     return ReportStatus(permit, period, due, "ready for review",
-                        f"{built.document['violations']} violation(s), {len(built.document['flags'])} review flag(s)")
+                        f"{built.violations} violation(s), {built.flags} review flag(s)")
+
+
+@dataclass(frozen=True)
+class _HeadroomLine:
+    outfall: str
+    parameter_code: str
+    monitoring_location: str
+    parameter_name: str
+    unit: str
+    headroom: Headroom
+
+
+# Headroom reads every monthly average of the month so far: memoised like the statuses, per facility day.
+_HEADROOM_MEMO: VersionedMemo[tuple[_HeadroomLine, ...]] = VersionedMemo(size=64)
 
 
 def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow]:
+    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, today)
+    lines = _HEADROOM_MEMO.get(key, lambda: tuple(_headroom_lines(session, permit, today)))
+    return [HeadroomRow(permit, line.outfall, line.parameter_code, line.monitoring_location, line.parameter_name,
+                        line.unit, line.headroom) for line in lines]
+
+
+def _headroom_lines(session: Session, permit: Permit, today: date) -> list[_HeadroomLine]:
     version = permit_version_on(permit, today)
     if version is None:
         return []
@@ -115,9 +174,9 @@ def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow
                                   parameter.frequency, parameter.sample_type, parameter.conditional)
             required = len(plan_need(need, month.start, month.end, preferences)) or len(values)
             for column in columns:
-                rows.append(HeadroomRow(permit, outfall.feature_id, parameter.code, parameter.monitoring_location,
-                                        parameter.name, column.unit,
-                                        average_headroom(values, parse_limit(column.limit_text), required)))
+                rows.append(_HeadroomLine(outfall.feature_id, parameter.code, parameter.monitoring_location,
+                                          parameter.name, column.unit,
+                                          average_headroom(values, parse_limit(column.limit_text), required)))
     return rows
 
 

@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.dmr_values import compute_parameter_values, dmr_measurement_window
+from app.domain.dmr_derivation import derivations_of
+from app.domain.dmr_values import calculate_parameter, dmr_measurement_window
 from app.domain.nodi import NodiError, check_nodi, nodi_flag
 from app.domain.periods import MonitoringPeriod, dmr_due_date, parse_period, period_containing
 from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import rule
 from app.domain.statistics import PhAveragingError
-from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
-from app.models.monitoring import Result, ResultRevision
+from app.models.facility import Facility
+from app.models.monitoring import Result, ResultRevision, Sample
+from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, PermitVersion
 from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
@@ -23,6 +25,11 @@ from app.services.permit_overview import permit_by_number
 from app.services.permits import permit_version_on
 
 ACTIVE, SUPERSEDED = "active", "superseded"
+# The audited tables a build reads (services.data_version keys memos of builds by their audit head).
+# A table added to what build_dmr reads must be added here, or a memo would outlive its change.
+DMR_SOURCE_TABLES = frozenset(model.__tablename__ for model in (
+    Facility, Permit, PermitVersion, Outfall, MonitoredParameter, LimitColumn, Sample, Result, ResultRevision,
+    NodiDeclaration, SignedReport))
 
 
 class DmrError(ValueError):
@@ -75,10 +82,11 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
     declaration = (declared.get((outfall.feature_id, parameter.code, parameter.monitoring_location))
                    or declared.get((outfall.feature_id, parameter.code, None)))
     code = declaration.code if declaration else None
+    definition = parameter_definition(parameter)
     try:
-        values = compute_parameter_values(parameter_definition(parameter), results, period, rules, flows=flows,
-                                          influent=influent, no_discharge=outfall_nodi == "C",
-                                          declared_nodi=None if outfall_nodi == "C" else (outfall_nodi or code))
+        values, calc = calculate_parameter(definition, results, period, rules, flows=flows, influent=influent,
+                                           no_discharge=outfall_nodi == "C",
+                                           declared_nodi=None if outfall_nodi == "C" else (outfall_nodi or code))
     except PhAveragingError as error:
         raise DmrError(f"permit {permit.number} outfall {outfall.feature_id} {parameter.code}: {error}") from None
     entry = {"code": parameter.code, "monitoring_location": parameter.monitoring_location, "season": parameter.season,
@@ -86,9 +94,11 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
     flag = nodi_flag(outfall_nodi or code) if (outfall_nodi or code) else None
     if flag:
         entry["flags"].append({"code": flag[0], "parameter": parameter.code, "slot": None, "reason": flag[1]})
+    # The values' own calculation, handed on: the checks read its working instead of redoing it.
     entry["flags"] += [f.as_dict() for f in presubmission_flags(
-        parameter_definition(parameter), values, results, period, rules, flows=flows, influent=influent,
-        nodi=outfall_nodi or code, whole_outfall=outfall_nodi is not None)]
+        definition, values, results, period, rules, flows=flows, influent=influent,
+        nodi=outfall_nodi or code, whole_outfall=outfall_nodi is not None,
+        derivations=None if calc is None else derivations_of(calc))]
     entry["violations"] = values.violations
     return entry
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
 from app.domain.mass_loading import FLOW_PARAMETER_CODE
-from app.domain.measurements import Measurement
+from app.domain.measurements import Measurement, SharedMeasurements
 from app.domain.rules_config import effective_rules
 from app.domain.sample_rules import check_holding_time
 from app.domain.units import UnitError, convert
@@ -44,41 +44,80 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text in (None, "") else Decimal(text)
 
 
-def measurement_of(result: Result, revision: ResultRevision, target_unit: str | None) -> Measurement:
-    """A stored revision as a Measurement, converted to the limit's unit (CONTRACTS.md section 4)."""
-    value, mdl, rl = _decimal(revision.value), _decimal(revision.mdl), _decimal(revision.rl)
-    unit = revision.unit
+def _measurement(*, value: str, mdl: str | None, rl: str | None, unit: str, target_unit: str | None,
+                 sample_date: date, qualifier: str, sampled_at, analyzed_at, sample_type: str | None,
+                 composite_end, sample_id: str, parameter_code: str, estimated) -> Measurement:
+    number, mdl_number, rl_number = _decimal(value), _decimal(mdl), _decimal(rl)
     if target_unit and unit != target_unit:
         try:
-            value = convert(value, unit, target_unit)
-            mdl = None if mdl is None else convert(mdl, unit, target_unit)
-            rl = None if rl is None else convert(rl, unit, target_unit)
+            number = convert(number, unit, target_unit)
+            mdl_number = None if mdl_number is None else convert(mdl_number, unit, target_unit)
+            rl_number = None if rl_number is None else convert(rl_number, unit, target_unit)
             unit = target_unit
         except UnitError:
             pass  # left in its own unit: the calculation then flags the mix of units
     holding = None
-    if revision.sampled_at is not None and revision.analyzed_at is not None:
+    if sampled_at is not None and analyzed_at is not None:
         try:
-            holding = check_holding_time(result.parameter_code, sampled_at=revision.sampled_at,
-                                         analyzed_at=revision.analyzed_at, sample_type=revision.sample_type,
-                                         composite_end=result.sample.composite_end if result.sample else None)
+            holding = check_holding_time(parameter_code, sampled_at=sampled_at, analyzed_at=analyzed_at,
+                                         sample_type=sample_type, composite_end=composite_end)
         except ValueError:
             holding = None  # impossible times are refused at entry; an old row is not judged twice
-    return Measurement(value=value, sample_date=revision.sample_date, unit=unit, qualifier=revision.qualifier,
-                       mdl=mdl, rl=rl, sampled_at=revision.sampled_at, sample_type=revision.sample_type,
-                       sample_id=result.sample_id, parameter_code=result.parameter_code,
-                       estimated=bool(revision.estimated),
+    return Measurement(value=number, sample_date=sample_date, unit=unit, qualifier=qualifier,
+                       mdl=mdl_number, rl=rl_number, sampled_at=sampled_at, sample_type=sample_type,
+                       sample_id=sample_id, parameter_code=parameter_code, estimated=bool(estimated),
                        holding_time_exceeded=bool(holding and holding.exceeded))
 
 
-def _current_query(permit_id: int, first: date, last: date):
+def measurement_of(result: Result, revision: ResultRevision, target_unit: str | None) -> Measurement:
+    """A stored revision as a Measurement, converted to the limit's unit (CONTRACTS.md section 4)."""
+    return _measurement(value=revision.value, mdl=revision.mdl, rl=revision.rl, unit=revision.unit,
+                        target_unit=target_unit, sample_date=revision.sample_date, qualifier=revision.qualifier,
+                        sampled_at=revision.sampled_at, analyzed_at=revision.analyzed_at,
+                        sample_type=revision.sample_type,
+                        composite_end=result.sample.composite_end if result.sample else None,
+                        sample_id=result.sample_id, parameter_code=result.parameter_code,
+                        estimated=revision.estimated)
+
+
+def _in_window(session: Session, permit_id: int, first: date, last: date) -> tuple:
+    # Start from the window's revisions (ix_result_revision_sample_date), then each one's result by
+    # primary key: the cost then follows the month, not the permit's whole history. SQLite has no
+    # statistics to judge by (the app never runs ANALYZE) and always prefers the equality on
+    # ix_result_permit_id, which walks every result the permit ever had (2 M after ten years, for a
+    # month's 16,500); `permit_id + 0` is SQLite's documented way to keep a term off an index. PostgreSQL
+    # plans from statistics and keeps the plain, estimable term (bench/NOTES.md "DMR build after").
+    permit_term = Result.permit_id == permit_id
+    if session.get_bind().dialect.name == "sqlite":
+        permit_term = (Result.permit_id + 0) == permit_id
+    return permit_term, ResultRevision.sample_date >= first, ResultRevision.sample_date <= last
+
+
+def _current_query(session: Session, permit_id: int, first: date, last: date):
     # The sample is loaded with its result: the holding-time check reads composite_end for each one.
     return (select(Result, ResultRevision)
             .join(ResultRevision, (ResultRevision.result_id == Result.id)
                   & (ResultRevision.revision == Result.current_revision))
             .join(Sample, Sample.id == Result.sample_pk).options(contains_eager(Result.sample))
-            .where(Result.permit_id == permit_id, ResultRevision.sample_date >= first,
-                   ResultRevision.sample_date <= last)
+            .where(*_in_window(session, permit_id, first, last))
+            .order_by(ResultRevision.sample_date, ResultRevision.sampled_at, Result.sample_id))
+
+
+# What a Measurement (and a notice's clock start) needs of a result in force: plain columns, no ORM
+# identity. Building 16,500 Result/ResultRevision/Sample entities was most of a DMR build's time.
+_WINDOW_COLUMNS = (Result.outfall, Result.parameter_code, Result.monitoring_location, Result.sample_id,
+                   ResultRevision.sample_date, ResultRevision.sampled_at, ResultRevision.value,
+                   ResultRevision.qualifier, ResultRevision.unit, ResultRevision.mdl, ResultRevision.rl,
+                   ResultRevision.analyzed_at, ResultRevision.received_at, ResultRevision.sample_type,
+                   ResultRevision.estimated, Sample.composite_end)
+
+
+def _window_rows(session: Session, permit_id: int, first: date, last: date):
+    return (select(*_WINDOW_COLUMNS)
+            .join(ResultRevision, (ResultRevision.result_id == Result.id)
+                  & (ResultRevision.revision == Result.current_revision))
+            .join(Sample, Sample.id == Result.sample_pk)
+            .where(*_in_window(session, permit_id, first, last))
             .order_by(ResultRevision.sample_date, ResultRevision.sampled_at, Result.sample_id))
 
 
@@ -86,23 +125,54 @@ class ResultsWindow:
     """Every result in force of one permit whose sample day is in first..last, read in one query.
 
     A report asks for each parameter, its flow and its influent in turn; one query for the whole
-    permit instead of three per parameter keeps the report of a large permit fast.
+    permit instead of three per parameter keeps the report of a large permit fast. The window holds
+    plain rows and turns each (parameter, unit) into Measurements once: an outfall's flow serves its
+    forty parameters. `rows()` still gives ORM pairs to a caller that needs them (read on first use).
     """
 
     def __init__(self, session: Session, permit_id: int, first: date, last: date):
         self.permit_id, self.first, self.last = permit_id, first, last
-        self._rows: dict[tuple[str, str], list[tuple[Result, ResultRevision]]] = defaultdict(list)
-        for result, revision in session.execute(_current_query(permit_id, first, last)):
-            self._rows[(result.outfall, result.parameter_code)].append((result, revision))
+        self._session = session
+        self._plain: dict[tuple[str, str], list] = defaultdict(list)
+        for row in session.execute(_window_rows(session, permit_id, first, last)):
+            self._plain[(row.outfall, row.parameter_code)].append(row)
+        self._entities: dict[tuple[str, str], list[tuple[Result, ResultRevision]]] | None = None
+        self._measured: dict[tuple, tuple[SharedMeasurements, list[tuple[str, Any]]]] = {}
 
     def covers(self, permit_id: int, first: date, last: date) -> bool:
         return permit_id == self.permit_id and self.first <= first and last <= self.last
 
     def rows(self, outfall: str, parameter_code: str, monitoring_location: str | None, first: date,
              last: date) -> list[tuple[Result, ResultRevision]]:
-        return [(r, v) for r, v in self._rows.get((outfall, parameter_code), ())
+        if self._entities is None:
+            self._entities = defaultdict(list)
+            for result, revision in self._session.execute(
+                    _current_query(self._session, self.permit_id, self.first, self.last)):
+                self._entities[(result.outfall, result.parameter_code)].append((result, revision))
+        return [(r, v) for r, v in self._entities.get((outfall, parameter_code), ())
                 if (monitoring_location is None or r.monitoring_location == monitoring_location)
                 and first <= v.sample_date <= last]
+
+    def measurements(self, outfall: str, parameter_code: str, monitoring_location: str | None, first: date,
+                     last: date, target_unit: str | None) -> tuple[SharedMeasurements, list[tuple[str, Any]]]:
+        """(Measurements in target_unit, (sample id, received_at) of each), in the order rows() gives.
+
+        The same SharedMeasurements each time it is asked for, so what a calculation derives from them
+        (an outfall's daily flows) is derived once for all the parameters that read them.
+        """
+        key = (outfall, parameter_code, monitoring_location, first, last, target_unit)
+        if key not in self._measured:
+            rows = [row for row in self._plain.get((outfall, parameter_code), ())
+                    if (monitoring_location is None or row.monitoring_location == monitoring_location)
+                    and first <= row.sample_date <= last]
+            self._measured[key] = (SharedMeasurements(
+                _measurement(value=row.value, mdl=row.mdl, rl=row.rl, unit=row.unit, target_unit=target_unit,
+                             sample_date=row.sample_date, qualifier=row.qualifier, sampled_at=row.sampled_at,
+                             analyzed_at=row.analyzed_at, sample_type=row.sample_type,
+                             composite_end=row.composite_end, sample_id=row.sample_id,
+                             parameter_code=row.parameter_code, estimated=row.estimated) for row in rows),
+                [(row.sample_id, row.received_at) for row in rows])
+        return self._measured[key]
 
 
 def current_results(session: Session, permit_id: int, outfall: str, parameter_code: str,
@@ -111,8 +181,8 @@ def current_results(session: Session, permit_id: int, outfall: str, parameter_co
     """The revisions in force for one parameter whose sample day falls in first..last."""
     if window is not None and window.covers(permit_id, first, last):
         return window.rows(outfall, parameter_code, monitoring_location, first, last)
-    query = _current_query(permit_id, first, last).where(Result.outfall == outfall,
-                                                         Result.parameter_code == parameter_code)
+    query = _current_query(session, permit_id, first, last).where(Result.outfall == outfall,
+                                                                  Result.parameter_code == parameter_code)
     if monitoring_location is not None:
         query = query.where(Result.monitoring_location == monitoring_location)
     return [(row[0], row[1]) for row in session.execute(query)]
@@ -124,11 +194,18 @@ def measurements_for(session: Session, permit_id: int, parameter: MonitoredParam
     """(results, flows, influent, received_at by sample id) of one parameter for first..last."""
     outfall = parameter.outfall.feature_id
     unit = concentration_unit(parameter)
-    rows = current_results(session, permit_id, outfall, parameter.code, parameter.monitoring_location, first, last,
-                           window)
-    flow_rows = current_results(session, permit_id, outfall, FLOW_PARAMETER_CODE, None, first, last, window)
-    influent_rows = current_results(session, permit_id, outfall, parameter.code, INFLUENT_LOCATION, first, last,
-                                    window)
+    if window is not None and window.covers(permit_id, first, last):
+        results, received_rows = window.measurements(outfall, parameter.code, parameter.monitoring_location,
+                                                     first, last, unit)
+        flows, received_flows = window.measurements(outfall, FLOW_PARAMETER_CODE, None, first, last, None)
+        influent, received_influent = window.measurements(outfall, parameter.code, INFLUENT_LOCATION, first, last,
+                                                          unit)
+        # When each result reached the facility: the clock start of any notice it leads to (RULES.md 5.1).
+        # The flows stay shared (see ResultsWindow.measurements); the caller may change its own lists.
+        return list(results), flows, list(influent), dict(received_flows + received_influent + received_rows)
+    rows = current_results(session, permit_id, outfall, parameter.code, parameter.monitoring_location, first, last)
+    flow_rows = current_results(session, permit_id, outfall, FLOW_PARAMETER_CODE, None, first, last)
+    influent_rows = current_results(session, permit_id, outfall, parameter.code, INFLUENT_LOCATION, first, last)
     # When each result reached the facility: the clock start of any notice it leads to (RULES.md 5.1).
     received = {r.sample_id: v.received_at for r, v in flow_rows + influent_rows + rows}
     return ([measurement_of(r, v, unit) for r, v in rows], [measurement_of(r, v, None) for r, v in flow_rows],

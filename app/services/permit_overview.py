@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain.permit_terms import (VersionTerm, facility_today, renewal_application_due,
                                      version_applying_on, version_status)
 from app.models.facility import Facility
-from app.models.permit import Permit, PermitVersion
+from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
 
 
 @dataclass(frozen=True)
@@ -71,5 +71,7 @@ def version_detail(session: Session, permit: Permit, version: int) -> PermitVers
     return session.scalar(
         select(PermitVersion)
         .where(PermitVersion.permit_id == permit.id, PermitVersion.version == version)
-        .options(selectinload(PermitVersion.outfalls))
+        # The page lists every parameter's limit columns: three queries for the version, not one per parameter.
+        .options(selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
+                 .selectinload(MonitoredParameter.columns))
     )

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.parameter_codes import parameter_description
-from app.domain.periods import parse_period
+from app.domain.periods import FREQUENCIES, parse_period, period_containing
 from app.domain.sample_rules import check_holding_time, holding_time
 from app.models.compliance import Exceedance, NotificationObligation
 from app.models.monitoring import Result, ResultRevision, Sample
@@ -130,7 +130,11 @@ def sample_record(session: Session, sample_id: int) -> SampleRecord | None:
     obligations = list(session.scalars(select(NotificationObligation).where(
         NotificationObligation.exceedance_id.in_([e.id for e in exceedances]))
         .order_by(NotificationObligation.initial_due, NotificationObligation.id))) if exceedances else []
-    reports = [r for r in session.scalars(select(SignedReport).where(SignedReport.permit_id == permit.id)
+    # Only the periods that can hold the sample's day: each signed report carries its whole DMR document,
+    # and reading every one the permit ever signed grows with its history.
+    labels = [period_containing(sample.sample_date, frequency).label for frequency in FREQUENCIES]
+    reports = [r for r in session.scalars(select(SignedReport).where(SignedReport.permit_id == permit.id,
+                                                                     SignedReport.period.in_(labels))
                                           .order_by(SignedReport.period, SignedReport.revision))
                if _period_holds(r.period, sample.sample_date)]
     links = [Document.sample_pk == sample.id]
