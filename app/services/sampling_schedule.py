@@ -51,7 +51,12 @@ def planned_events(permit: Permit, through: date) -> list[tuple[PermitVersion, P
         preferences = preferences_from(prefs_raw, rule(rules_of(version), "calc.week_start"))
         needs = [MonitoringNeed(o.feature_id, p.code, p.monitoring_location, p.frequency, p.sample_type, p.conditional)
                  for o in version.outfalls for p in o.parameters]
-        planned += [(version, e) for e in plan_events(needs, first, last, preferences) if e.day <= through]
+        if first > through:
+            continue
+        # Planned over the version's whole span (so blocks keep their shape), but no further ahead
+        # than the block holding `through`: a five-year version would otherwise plan five years.
+        planned += [(version, e) for e in plan_events(needs, first, last, preferences, until=through)
+                    if e.day <= through]
     return planned
 
 
