@@ -21,7 +21,7 @@ from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.record import CalibrationEntry, CustodyTransfer, Document, Instrument
 from app.models.report import SignedReport
 from app.models.search import SearchEntry
-from app.services.search_entries import DESCRIBERS, RecordLookups
+from app.services.search_entries import AUDIT_COLUMNS, DESCRIBERS, RecordLookups
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,11 @@ def _index_appended_audit_entries(session: Session, lookups: RecordLookups | Non
     connection = session.connection()
     lookups = lookups or RecordLookups(connection)
     audit = AuditEntry.__table__
+    # Only what an audit entry's index entry says: its before/after images (JSON, the bulk of a
+    # row) are not part of it, and a year's planned trips append thousands of them at once.
+    columns = [audit.c[name] for name in AUDIT_COLUMNS]
     for chunk in _chunks(sorted(set(seqs))):
-        rows = connection.execute(select(audit).where(audit.c.seq.in_(chunk))).all()
+        rows = connection.execute(select(*columns).where(audit.c.seq.in_(chunk))).all()
         if rows:
             _insert_ignoring_duplicates(connection, _describe(AUDIT, rows, lookups))
 
