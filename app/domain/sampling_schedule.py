@@ -11,6 +11,7 @@ import calendar
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 from app.domain.monitoring_frequency import parse_frequency
 from app.domain.periods import WEEKDAYS
@@ -168,10 +169,11 @@ def plan_events(needs: Iterable[MonitoringNeed], first: date, last: date,
     """
     grouped: dict[tuple[str, date, str], list[PlannedSample]] = {}
     blocks: _BlockPlans = {}
-    for need in needs:
+    # Taken in parameter order (a stable sort), each event's samples arrive in the order it lists them.
+    for need in sorted(needs, key=attrgetter("code", "location")):
         for sample in _plan_need(need, first, last, preferences, until, blocks):
             grouped.setdefault((sample.outfall, sample.day, sample.sample_type), []).append(sample)
-    return [PlannedEvent(outfall, day, sample_type, tuple(sorted(samples, key=lambda s: (s.code, s.location))))
+    return [PlannedEvent(outfall, day, sample_type, tuple(samples))
             for (outfall, day, sample_type), samples in sorted(grouped.items())]
 
 

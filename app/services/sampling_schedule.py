@@ -42,9 +42,16 @@ def version_spans(permit: Permit) -> list[tuple[PermitVersion, date, date]]:
     return spans
 
 
-def _parameters_json(event: PlannedEvent) -> list[dict[str, Any]]:
-    return [{"code": s.code, "location": s.location, "window_start": s.window_start.isoformat(),
-             "window_end": s.window_end.isoformat()} for s in event.samples]
+def _parameters_json(event: PlannedEvent, iso: dict[date, str]) -> list[dict[str, Any]]:
+    """The event's `parameters` column; `iso` keeps each day's text (a year's trips share few days)."""
+    def text(day: date) -> str:
+        found = iso.get(day)
+        if found is None:
+            found = iso[day] = day.isoformat()
+        return found
+
+    return [{"code": s.code, "location": s.location, "window_start": text(s.window_start),
+             "window_end": text(s.window_end)} for s in event.samples]
 
 
 def planned_events(permit: Permit, through: date) -> list[tuple[PermitVersion, PlannedEvent]]:
@@ -92,12 +99,12 @@ def _plan(session: Session, permit: Permit, today: date, end: date, change: Sche
     for event in existing.values():
         planned_until[event.permit_version] = max(event.event_date,
                                                   planned_until.get(event.permit_version, event.event_date))
-    wanted, new_rows, now = set(), [], utcnow()
+    wanted, new_rows, now, iso = set(), [], utcnow(), {}
     with audit_context(session, reason="sampling schedule generated"):
         for version, planned in planned_events(permit, end):
             key = (planned.outfall, planned.day, planned.sample_type)
             wanted.add(key)
-            event, parameters = existing.get(key), _parameters_json(planned)
+            event, parameters = existing.get(key), _parameters_json(planned, iso)
             if event is None and planned.day < today and planned.day <= planned_until.get(version.version, date.min):
                 continue
             if event is None:
