@@ -111,12 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="measured runs per benchmark after the warm-up (default 5, quick 3)")
     parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--database-url", help="the PostgreSQL database to measure instead of the default "
+                                               f"{postgres_url('quick').rsplit('/', 1)[-1]} (quick) or "
+                                               f"{postgres_url('full').rsplit('/', 1)[-1]} (full)")
     args = parser.parse_args(argv)
     urls = []
     if args.database in ("all", "sqlite"):
         urls.append(sqlite_url(args.scale))
     if args.database == "postgresql" or (args.database == "all" and postgres_answers()):
-        urls.append(postgres_url(args.scale))
+        urls.append(args.database_url or postgres_url(args.scale))
     elif args.database == "all":
         print("PostgreSQL does not answer on 127.0.0.1:5432: SQLite only")
     where = machine()

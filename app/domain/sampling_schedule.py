@@ -11,6 +11,7 @@ import calendar
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 from app.domain.monitoring_frequency import parse_frequency
 from app.domain.periods import WEEKDAYS
@@ -119,23 +120,40 @@ def plan_block(first: date, last: date, n: int, preferences: SchedulePreferences
     return plans
 
 
-def plan_need(need: MonitoringNeed, first: date, last: date, preferences: SchedulePreferences) -> list[PlannedSample]:
+def plan_need(need: MonitoringNeed, first: date, last: date, preferences: SchedulePreferences, *,
+              until: date | None = None) -> list[PlannedSample]:
     """Every planned sample of one parameter between first and last (inclusive), clipped to that range.
 
     Pass the days the permit version governs, not a display window: a block cut short plans its n
-    samples into fewer days, and a horizon that moved would then move the plan with it.
+    samples into fewer days, and a horizon that moved would then move the plan with it. To look
+    only so far ahead, pass `until` instead: planning stops after the block holding that day, and
+    every block planned is the same as in the whole plan (later days of that block may follow).
 
     Continuous monitoring (CONT) is read from the recorder, not sampled; conditional monitoring is
     sampled only when triggered (NODI 9 otherwise): neither gets planned trips.
     """
+    return _plan_need(need, first, last, preferences, until, {})
+
+
+# (block start, block end, samples) -> plan_block's answer, for one set of preferences.
+_BlockPlans = dict[tuple[date, date, int], list[tuple[date, date, date]]]
+
+
+def _plan_need(need: MonitoringNeed, first: date, last: date, preferences: SchedulePreferences,
+               until: date | None, blocks: _BlockPlans) -> list[PlannedSample]:
     requirement = parse_frequency(need.frequency)
     if requirement.continuous or need.conditional:
         return []
+    stop = last if until is None else min(last, until)
     planned, day = [], first
-    while day <= last:
+    while day <= stop:
         block_start, block_end = sub_period(day, requirement.days, preferences.week_start)
         start, end = max(block_start, first), min(block_end, last)
-        for planned_day, window_start, window_end in plan_block(start, end, requirement.samples, preferences):
+        key = (start, end, requirement.samples)
+        plans = blocks.get(key)
+        if plans is None:
+            plans = blocks[key] = plan_block(start, end, requirement.samples, preferences)
+        for planned_day, window_start, window_end in plans:
             planned.append(PlannedSample(need.outfall, need.code, need.location, need.sample_type, planned_day,
                                          window_start, window_end))
         day = block_end + timedelta(days=1)
@@ -143,13 +161,19 @@ def plan_need(need: MonitoringNeed, first: date, last: date, preferences: Schedu
 
 
 def plan_events(needs: Iterable[MonitoringNeed], first: date, last: date,
-                preferences: SchedulePreferences) -> list[PlannedEvent]:
-    """One event per outfall, day and sample type, so one trip collects everything due that day."""
+                preferences: SchedulePreferences, *, until: date | None = None) -> list[PlannedEvent]:
+    """One event per outfall, day and sample type, so one trip collects everything due that day.
+
+    `until` as in plan_need. The parameters of a permit share their blocks (every daily parameter
+    has the same days), so each block is planned once for all of them.
+    """
     grouped: dict[tuple[str, date, str], list[PlannedSample]] = {}
-    for need in needs:
-        for sample in plan_need(need, first, last, preferences):
+    blocks: _BlockPlans = {}
+    # Taken in parameter order (a stable sort), each event's samples arrive in the order it lists them.
+    for need in sorted(needs, key=attrgetter("code", "location")):
+        for sample in _plan_need(need, first, last, preferences, until, blocks):
             grouped.setdefault((sample.outfall, sample.day, sample.sample_type), []).append(sample)
-    return [PlannedEvent(outfall, day, sample_type, tuple(sorted(samples, key=lambda s: (s.code, s.location))))
+    return [PlannedEvent(outfall, day, sample_type, tuple(samples))
             for (outfall, day, sample_type), samples in sorted(grouped.items())]
 
 

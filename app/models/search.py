@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
 
-# Engine-specific full-text structures created by migration 0007 and not mapped here: the SQLite
-# FTS5 table `search_fts` (with its shadow tables and sync triggers) and the PostgreSQL GIN index
-# `ix_search_entry_fts`. The schema guard test knows to leave them out of its comparison.
+# Engine-specific full-text structures not mapped here: the SQLite FTS5 table `search_fts` (with its
+# shadow tables and sync triggers, migration 0007) and, on PostgreSQL, the generated column
+# `search_fts_vector` and its GIN index `ix_search_entry_fts_vector` (migration 0012_search_vector, which dropped
+# 0007's `ix_search_entry_fts`). The schema guard test knows to leave them out of its comparison.
 FTS_OBJECT_PREFIXES = ("search_fts", "ix_search_entry_fts")
 
 

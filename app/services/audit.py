@@ -143,3 +143,13 @@ def verify_audit_trail(session: Session) -> tuple[int, BrokenLink | None]:
     finally:
         rows.close()
     return count, broken
+
+
+def audit_inserted(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """`create` entries for compliance records written by one bulk INSERT, which the flush hook never
+    sees: the snapshot audit_snapshot() would give (every column by its key, ids included), in the
+    caller's transaction, in the order of `rows`."""
+    keys = [attr.key for attr in inspect(model).column_attrs if attr.key not in model.__audit_exclude__]
+    if rows:
+        _append(session, [_base_row(session, model.__tablename__, str(row["id"]), "create", None,
+                                    {key: json_value(row.get(key)) for key in keys}) for row in rows])

@@ -6,17 +6,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.rules_config import rule
 from app.domain.sampling_schedule import MonitoringNeed, PlannedEvent, plan_events, preferences_from
+from app.models.base import utcnow
 from app.models.monitoring import Result, ResultRevision
 from app.models.permit import Permit, PermitVersion
 from app.models.schedule import CANCELLED, COLLECTED, MISSED, SCHEDULED, SamplingEvent
-from app.services.audit import audit_context
+from app.services.audit import audit_context, audit_inserted
 from app.services.monitoring_data import rules_of
 
 DEFAULT_HORIZON_DAYS = 90
+INSERT_BATCH = 1000
 
 
 @dataclass
@@ -39,9 +42,16 @@ def version_spans(permit: Permit) -> list[tuple[PermitVersion, date, date]]:
     return spans
 
 
-def _parameters_json(event: PlannedEvent) -> list[dict[str, Any]]:
-    return [{"code": s.code, "location": s.location, "window_start": s.window_start.isoformat(),
-             "window_end": s.window_end.isoformat()} for s in event.samples]
+def _parameters_json(event: PlannedEvent, iso: dict[date, str]) -> list[dict[str, Any]]:
+    """The event's `parameters` column; `iso` keeps each day's text (a year's trips share few days)."""
+    def text(day: date) -> str:
+        found = iso.get(day)
+        if found is None:
+            found = iso[day] = day.isoformat()
+        return found
+
+    return [{"code": s.code, "location": s.location, "window_start": text(s.window_start),
+             "window_end": text(s.window_end)} for s in event.samples]
 
 
 def planned_events(permit: Permit, through: date) -> list[tuple[PermitVersion, PlannedEvent]]:
@@ -51,16 +61,35 @@ def planned_events(permit: Permit, through: date) -> list[tuple[PermitVersion, P
         preferences = preferences_from(prefs_raw, rule(rules_of(version), "calc.week_start"))
         needs = [MonitoringNeed(o.feature_id, p.code, p.monitoring_location, p.frequency, p.sample_type, p.conditional)
                  for o in version.outfalls for p in o.parameters]
-        planned += [(version, e) for e in plan_events(needs, first, last, preferences) if e.day <= through]
+        if first > through:
+            continue
+        # Planned over the version's whole span (so blocks keep their shape), but no further ahead
+        # than the block holding `through`: a five-year version would otherwise plan five years.
+        planned += [(version, e) for e in plan_events(needs, first, last, preferences, until=through)
+                    if e.day <= through]
     return planned
 
 
 def generate_schedule(session: Session, permit: Permit, *, today: date,
                       horizon_days: int = DEFAULT_HORIZON_DAYS, through: date | None = None) -> ScheduleChange:
     """Plan every event up to today + horizon. The past is only filled in, never re-planned; future
-    events the current plan no longer has are cancelled with a reason, not deleted."""
+    events the current plan no longer has are cancelled with a reason, not deleted.
+
+    Another process (the nightly job, a second page view, `schedule list`) may plan the same trips at
+    the same moment: its rows stand, and a second pass reads them like any stored trip, so no caller
+    ever sees the collision.
+    """
     end = max(through or today, today + timedelta(days=horizon_days))
     change = ScheduleChange()
+    for _attempt in range(2):
+        collided = _plan(session, permit, today, end, change)
+        if not collided:
+            break
+    return change
+
+
+def _plan(session: Session, permit: Permit, today: date, end: date, change: ScheduleChange) -> bool:
+    """One pass of generate_schedule, counted into `change`; True when some new trip was already stored."""
     existing = {(e.outfall, e.event_date, e.sample_type): e for e in session.scalars(
         select(SamplingEvent).where(SamplingEvent.permit_id == permit.id))}
     # The past is filled in only beyond what each version already had planned (a first run, a
@@ -70,19 +99,20 @@ def generate_schedule(session: Session, permit: Permit, *, today: date,
     for event in existing.values():
         planned_until[event.permit_version] = max(event.event_date,
                                                   planned_until.get(event.permit_version, event.event_date))
-    wanted = set()
+    wanted, new_rows, now, iso = set(), [], utcnow(), {}
     with audit_context(session, reason="sampling schedule generated"):
         for version, planned in planned_events(permit, end):
             key = (planned.outfall, planned.day, planned.sample_type)
             wanted.add(key)
-            event, parameters = existing.get(key), _parameters_json(planned)
+            event, parameters = existing.get(key), _parameters_json(planned, iso)
             if event is None and planned.day < today and planned.day <= planned_until.get(version.version, date.min):
                 continue
             if event is None:
-                session.add(SamplingEvent(permit_id=permit.id, permit_version=version.version, outfall=planned.outfall,
-                                          event_date=planned.day, window_end=planned.window_end,
-                                          sample_type=planned.sample_type, parameters=parameters, status=SCHEDULED))
-                change.added += 1
+                new_rows.append({"permit_id": permit.id, "permit_version": version.version,
+                                 "outfall": planned.outfall, "event_date": planned.day,
+                                 "window_end": planned.window_end, "sample_type": planned.sample_type,
+                                 "parameters": parameters, "status": SCHEDULED, "status_reason": None,
+                                 "generated_at": now})
             elif planned.day >= today and (event.parameters != parameters or event.status == CANCELLED
                                            or event.permit_version != version.version):
                 event.parameters, event.window_end = parameters, planned.window_end
@@ -94,8 +124,35 @@ def generate_schedule(session: Session, permit: Permit, *, today: date,
                 event.status = CANCELLED
                 event.status_reason = "re-planned: the permit in force no longer requires this trip"
                 change.cancelled += 1
+        written = _insert_events(session, new_rows)
+        audit_inserted(session, SamplingEvent, written)
+        change.added += len(written)
         session.flush()
-    return change
+    return len(written) < len(new_rows)
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert new trips in batches (one INSERT per trip took most of a year's planning); returns the
+    rows written, in their order, with their ids. A trip already stored under the same permit, outfall,
+    day and sample type (another process planned it since we read) is skipped, not an error."""
+    if not rows:
+        return []
+    table = SamplingEvent.__table__
+    connection = session.connection()
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
+    statement = (dialect.insert(table)
+                 .on_conflict_do_nothing(index_elements=["permit_id", "outfall", "event_date", "sample_type"])
+                 .returning(table.c.id, table.c.outfall, table.c.event_date, table.c.sample_type))
+    ids: dict[tuple[str, date, str], int] = {}
+    for start in range(0, len(rows), INSERT_BATCH):
+        for row in connection.execute(statement, rows[start:start + INSERT_BATCH]):
+            ids[(row.outfall, row.event_date, row.sample_type)] = row.id
+    written = []
+    for row in rows:
+        key = (row["outfall"], row["event_date"], row["sample_type"])
+        if key in ids:
+            written.append({"id": ids[key], **row})
+    return written
 
 
 def _sample_days(session: Session, permit: Permit, first: date, last: date) -> dict[tuple[str, str, str], set[date]]:

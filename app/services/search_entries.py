@@ -278,6 +278,10 @@ def _calibration(row: Any, lookups: RecordLookups) -> dict[str, Any]:
                      labelled("Readings", row.readings), "Passed" if row.passed else "Failed", row.notes])
 
 
+# The columns _audit reads: the indexer selects only these for the entries a transaction appended.
+AUDIT_COLUMNS = ("id", "at", "actor_label", "entity", "entity_id", "action", "reason")
+
+
 def _audit(row: Any, lookups: RecordLookups) -> dict[str, Any]:
     return entry("audit_entry", row, title=f"Audit: {row.action} {words(row.entity)} {row.entity_id} by "
                                            f"{row.actor_label}, {row.at.date()}",

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import event, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,13 +21,16 @@ from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.record import CalibrationEntry, CustodyTransfer, Document, Instrument
 from app.models.report import SignedReport
 from app.models.search import SearchEntry
-from app.services.search_entries import DESCRIBERS, RecordLookups
+from app.services.search_entries import AUDIT_COLUMNS, DESCRIBERS, RecordLookups
 
 log = logging.getLogger(__name__)
 
 AUDIT = "audit_entry"
 FIELDS = ("permit_id", "outfall", "parameter_code", "record_date", "title", "body")
 BATCH = 500
+REBUILD_BATCH = 2000
+# Both engines the app runs on have INSERT ... ON CONFLICT; the index writes rely on it.
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 PENDING = "search_pending"  # session.info key: entity -> ids changed in this transaction, not yet indexed
 PENDING_LIMIT = 5000
 # The audit trail is written by core inserts, so its new rows never pass through session.new: the
@@ -65,48 +68,52 @@ def _describe(entity: str, rows: Iterable[Any], lookups: RecordLookups) -> list[
 
 
 def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
-    """Insert new entries and update changed ones; an unchanged entry is left alone."""
+    """Insert new entries and update changed ones; an unchanged entry is left alone (its updated_at too).
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE changed per batch: no query first to find which
+    entries exist, which made a rebuild on PostgreSQL read the growing table once per batch, and two
+    sessions describing the same new record no longer collide on the unique key. The entry keeps
+    its id, and so its place among equally ranked hits.
+    """
+    if not entries:
+        return
     table = SearchEntry.__table__
-    existing: dict[tuple[str, str], Any] = {}
-    by_entity: dict[str, list[str]] = defaultdict(list)
-    for entry in entries:
-        by_entity[entry["entity"]].append(entry["entity_id"])
-    for entity, ids in by_entity.items():
-        for chunk in _chunks(ids):
-            for row in connection.execute(select(table.c.id, table.c.entity_id, *(table.c[f] for f in FIELDS))
-                                          .where(table.c.entity == entity, table.c.entity_id.in_(chunk))):
-                existing[(entity, row.entity_id)] = row
-    now, inserts, updates = utcnow(), [], []
-    for entry in entries:
-        old = existing.get((entry["entity"], entry["entity_id"]))
-        if old is None:
-            inserts.append({**entry, "updated_at": now})
-        elif any(getattr(old, f) != entry[f] for f in FIELDS):
-            updates.append({"row_id": old.id, "stamp": now, **{f"new_{f}": entry[f] for f in FIELDS}})
-    if inserts:
-        connection.execute(insert(table), inserts)
-    if updates:
-        connection.execute(update(table).where(table.c.id == bindparam("row_id"))
-                           .values(updated_at=bindparam("stamp"), **{f: bindparam(f"new_{f}") for f in FIELDS}),
-                           updates)
+    now = utcnow()
+    statement = _DIALECTS[connection.dialect.name].insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["entity", "entity_id"],
+        set_={**{f: statement.excluded[f] for f in FIELDS}, "updated_at": statement.excluded.updated_at},
+        where=or_(*(table.c[f].is_distinct_from(statement.excluded[f]) for f in FIELDS)))
+    for chunk in _chunks(entries):
+        connection.execute(statement, [{**entry, "updated_at": now} for entry in chunk])
+
+
+def _columns(entity: str) -> list[Any]:
+    table = MODEL_OF[entity].__table__
+    # An audit entry's before/after images (JSON, most of the row) are not part of its index entry.
+    return [table.c[name] for name in AUDIT_COLUMNS] if entity == AUDIT else list(table.c)
 
 
 def _index_records(connection: Connection, entity: str, ids: Iterable[int], lookups: RecordLookups) -> int:
     table = MODEL_OF[entity].__table__
     count = 0
     for chunk in _chunks(sorted(set(ids))):
-        rows = connection.execute(select(table).where(table.c.id.in_(chunk))).all()
-        lookups.prefetch(entity, rows)
-        entries = _describe(entity, rows, lookups)
-        _write(connection, entries)
-        count += len(entries)
+        rows = connection.execute(select(*_columns(entity)).where(table.c.id.in_(chunk))).all()
+        count += _index_rows(connection, entity, rows, lookups)
     return count
+
+
+def _index_rows(connection: Connection, entity: str, rows: Sequence[Any], lookups: RecordLookups) -> int:
+    lookups.prefetch(entity, rows)
+    entries = _describe(entity, rows, lookups)
+    _write(connection, entries)
+    return len(entries)
 
 
 def _insert_ignoring_duplicates(connection: Connection, entries: list[dict[str, Any]]) -> None:
     # An audit entry written outside a flush (a sign-in) may be picked up by two sessions at once;
     # the second simply finds it indexed rather than failing the user's write on the unique key.
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(connection.dialect.name)
+    dialect = _DIALECTS.get(connection.dialect.name)
     now = utcnow()
     rows = [{**entry, "updated_at": now} for entry in entries]
     if dialect is None:
@@ -124,8 +131,11 @@ def _index_appended_audit_entries(session: Session, lookups: RecordLookups | Non
     connection = session.connection()
     lookups = lookups or RecordLookups(connection)
     audit = AuditEntry.__table__
+    # Only what an audit entry's index entry says: its before/after images (JSON, the bulk of a
+    # row) are not part of it, and a year's planned trips append thousands of them at once.
+    columns = [audit.c[name] for name in AUDIT_COLUMNS]
     for chunk in _chunks(sorted(set(seqs))):
-        rows = connection.execute(select(audit).where(audit.c.seq.in_(chunk))).all()
+        rows = connection.execute(select(*columns).where(audit.c.seq.in_(chunk))).all()
         if rows:
             _insert_ignoring_duplicates(connection, _describe(AUDIT, rows, lookups))
 
@@ -204,12 +214,13 @@ def rebuild_search_index(session: Session) -> int:
         table = model.__table__
         last = 0
         while True:
-            ids = connection.scalars(select(table.c.id).where(table.c.id > last)
-                                     .order_by(table.c.id).limit(BATCH)).all()
-            if not ids:
+            # Read by key range, the rows themselves: no separate query for each batch's ids.
+            rows = connection.execute(select(*_columns(entity)).where(table.c.id > last)
+                                      .order_by(table.c.id).limit(REBUILD_BATCH)).all()
+            if not rows:
                 break
-            count += _index_records(connection, entity, ids, lookups)
-            last = ids[-1]
+            count += _index_rows(connection, entity, rows, lookups)
+            last = rows[-1].id
     # Only these kinds are indexed; an entry of any other kind is left over from an older version.
     connection.execute(SearchEntry.__table__.delete().where(SearchEntry.__table__.c.entity.not_in(list(MODEL_OF))))
     return count

@@ -96,3 +96,61 @@ def test_a_recorded_sample_is_linked_to_the_trip_it_satisfies(db, permit):
     sample = db.session.scalars(select(Sample).where(Sample.sample_code == "T-9")).one()
     event = db.session.get(SamplingEvent, sample.sampling_event_id)
     assert (event.event_date, event.outfall) == (date(2026, 3, 10), "001")
+
+
+def _racing(monkeypatch, db, permit_id, today):
+    """planned_events, with another process (its own connection) planning and committing the same trips
+    between our read of the stored trips and our insert, the first time only."""
+    from sqlalchemy.orm import Session
+
+    from app.models.permit import Permit
+    from app.services import sampling_schedule
+
+    real, calls = sampling_schedule.planned_events, []
+
+    def racing(permit, through):
+        calls.append(through)
+        if len(calls) == 1:
+            with Session(db.engine) as other:
+                calls.append(sampling_schedule.generate_schedule(other, other.get(Permit, permit_id), today=today,
+                                                                 through=through))
+                other.commit()
+        return real(permit, through)
+
+    monkeypatch.setattr(sampling_schedule, "planned_events", racing)
+    return calls
+
+
+def _creates(db, event_ids):
+    from app.models.audit import AuditEntry
+
+    rows = db.session.execute(select(AuditEntry.entity_id).where(AuditEntry.entity == "sampling_event",
+                                                                  AuditEntry.action == "create")).scalars().all()
+    return sorted(int(i) for i in rows if int(i) in event_ids)
+
+
+def test_trips_another_process_planned_at_the_same_moment_are_read_by_the_cli(runner, db, permit, monkeypatch):
+    calls = _racing(monkeypatch, db, permit.id, date.today())
+    result = runner.invoke(args=["schedule", "list", "--from", "2026-03-08", "--to", "2026-03-14", "--json",
+                                 "--permit", "CT0000001"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 4  # ours, the other process's (and its outcome), ours again after finding its rows
+    listed = json.loads(result.output)
+    stored = db.session.scalars(select(SamplingEvent).where(SamplingEvent.event_date >= date(2026, 3, 8),
+                                                            SamplingEvent.event_date <= date(2026, 3, 14))).all()
+    assert listed and sorted(e["id"] for e in listed) == sorted(e.id for e in stored)
+    everything = db.session.scalars(select(SamplingEvent.id)).all()
+    assert _creates(db, set(everything)) == sorted(everything)  # one create entry per trip: the other's
+
+
+def test_generate_schedule_counts_only_the_trips_it_wrote_when_another_process_planned_them(db, permit,
+                                                                                            monkeypatch):
+    calls = _racing(monkeypatch, db, permit.id, TODAY)
+    change = generate_schedule(db.session, permit, today=TODAY, horizon_days=30)
+    db.session.commit()
+    assert (change.added, change.updated, change.cancelled) == (0, 0, 0)
+    keys = db.session.execute(select(SamplingEvent.outfall, SamplingEvent.event_date, SamplingEvent.sample_type)).all()
+    other = next(c for c in calls if not isinstance(c, date))
+    assert keys and len(keys) == len(set(keys)) == other.added  # the other process wrote every trip
+    ids = set(db.session.scalars(select(SamplingEvent.id)))
+    assert _creates(db, ids) == sorted(ids)

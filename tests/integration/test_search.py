@@ -310,8 +310,21 @@ def test_postgresql_answers_from_the_gin_index(db, samples):
         pytest.skip("the GIN index exists on PostgreSQL only")
     from app.services.search import _matching
 
-    query, _ranking = _matching(db.session, "copper L2510", [], SearchEntry.id)
-    sql = str(query.compile(dialect=db.session.connection().dialect, compile_kwargs={"literal_binds": True}))
+    query, ranking = _matching(db.session, "copper L2510", [], SearchEntry.id)
+    sql = str(query.order_by(ranking).compile(dialect=db.session.connection().dialect,
+                                              compile_kwargs={"literal_binds": True}))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = "\n".join(db.session.execute(text("EXPLAIN " + sql)).scalars())
-    assert "ix_search_entry_fts" in plan
+    plan = "\n".join(db.session.execute(text("EXPLAIN VERBOSE " + sql)).scalars())
+    assert "ix_search_entry_fts_vector" in plan
+    # Ranked on the stored vector (migration 0012_search_vector): no row's text is parsed again to order the hits.
+    assert "ts_rank(search_entry.search_fts_vector" in plan and "to_tsvector" not in plan
+
+
+def test_postgresql_stores_the_weighted_vector_it_ranks_on(db, samples):
+    """The generated column is the title weighted A over the body, so a title word ranks above a body word."""
+    if db.session.connection().dialect.name != "postgresql":
+        pytest.skip("the stored tsvector exists on PostgreSQL only")
+    stored, computed = db.session.execute(text(
+        "SELECT search_fts_vector::text, (setweight(to_tsvector('simple', title), 'A') "
+        "|| to_tsvector('simple', body))::text FROM search_entry ORDER BY id LIMIT 1")).one()
+    assert stored == computed and ":1A" in stored

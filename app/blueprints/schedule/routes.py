@@ -5,7 +5,6 @@ from functools import partial
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from app.authz import can
 from app.blueprints.compliance.countdown import local_time
@@ -44,19 +43,8 @@ def display_helpers() -> dict:
             "item_url": partial(item_url, can_enter=can(current_user, "enter_results"))}
 
 
-def _planned(build, *args):
-    """Run a calendar read model, which plans trips first. Another process (the nightly job, a second
-    page view) planning the same trips at the same moment makes our insert collide: its rows stand,
-    so start over once and read them."""
-    try:
-        return build(db.session, *args)
-    except IntegrityError:
-        db.session.rollback()
-        return build(db.session, *args)
-
-
 def _month_page(form: MonthForm, status: int = 200, new_feed_url: str | None = None):
-    view = _planned(month_view, form.first_day(), utcnow())
+    view = month_view(db.session, form.first_day(), utcnow())
     db.session.commit()  # the plan and the statuses it brought up to date, as `schedule list` does
     return render_template("schedule/month.html", view=view, form=form, new_feed_url=new_feed_url), status
 
@@ -71,7 +59,7 @@ def month():
 def week():
     form = WeekForm(request.args)
     status = 200 if form.validate() else 400
-    view = _planned(week_view, form.first_day(), utcnow())
+    view = week_view(db.session, form.first_day(), utcnow())
     db.session.commit()  # as on the month page
     return render_template("schedule/week.html", view=view, form=form), status
 
@@ -102,7 +90,7 @@ def feed(token: str):
     if user is None:
         abort(404)
     now = utcnow()
-    items = _planned(feed_items, now)
+    items = feed_items(db.session, now)
     db.session.commit()
     link = partial(item_url, can_enter=can(user, "enter_results"), external=True)
     body = render_calendar(feed_events(items, link), now=now, name=FEED_NAME)
@@ -130,11 +118,11 @@ def save_settings():
     form = ScheduleSettingsForm()
     if form.validate_on_submit():
         try:
-            # Re-planning writes trips, so it may collide with another process planning them (see _planned).
-            summary = _planned(partial(
-                set_schedule_preferences, facility_id=current.facility_id,
+            # Re-planning writes trips; a collision with another process planning them is handled there.
+            summary = set_schedule_preferences(
+                db.session, facility_id=current.facility_id,
                 preferred_weekdays=form.preferred_weekdays.data or [], holidays=form.holiday_lines(),
-                now=utcnow(), actor_id=current_user.id, actor_label=current_user.email))
+                now=utcnow(), actor_id=current_user.id, actor_label=current_user.email)
         except ScheduleSettingsError as error:
             form[error.field].errors.append(str(error))
         else:

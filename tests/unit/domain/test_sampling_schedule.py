@@ -91,3 +91,26 @@ def test_one_trip_per_outfall_day_and_sample_type():
 def test_unknown_weekday_preferences_are_refused():
     with pytest.raises(ValueError):
         SchedulePreferences(preferred_weekdays=("tuesdy",))
+
+
+@pytest.mark.parametrize("frequency", ["1/1", "5/7", "2/7", "1/7", "2/30", "1/30", "1/90", "2/365", "1/365"])
+@pytest.mark.parametrize("until", [date(2026, 1, 1), date(2026, 3, 4), date(2026, 6, 30), date(2027, 2, 28)])
+def test_planning_only_so_far_ahead_keeps_every_block_of_the_whole_plan(frequency, until):
+    """A five-year version looked at one year ahead: the same days and windows as the whole plan,
+    through the block holding `until` (its later days may follow), and nothing past that block."""
+    prefs = SchedulePreferences(("monday", "wednesday"), frozenset({date(2026, 3, 3), date(2026, 12, 25)}), "monday")
+    need = _need(frequency)
+    whole = plan_need(need, date(2025, 11, 20), date(2030, 11, 19), prefs)
+    ahead = plan_need(need, date(2025, 11, 20), date(2030, 11, 19), prefs, until=until)
+    assert ahead == whole[:len(ahead)]
+    assert [s for s in whole if s.day <= until] == [s for s in ahead if s.day <= until]
+    assert len(ahead) < len(whole)
+    assert whole[len(ahead)].window_start > until  # the first sample left out opens a later block
+
+
+def test_events_planned_so_far_ahead_are_those_of_the_whole_plan():
+    needs = [_need("1/1", "00530"), _need("2/7", "00400", "grab"), _need("1/30", "01042"), _need("1/7", "00610")]
+    whole = plan_events(needs, date(2026, 1, 1), date(2030, 12, 31), PREFS)
+    ahead = plan_events(needs, date(2026, 1, 1), date(2030, 12, 31), PREFS, until=date(2026, 12, 31))
+    assert [e for e in ahead if e.day <= date(2026, 12, 31)] == [e for e in whole if e.day <= date(2026, 12, 31)]
+    assert len(ahead) < len(whole)
