@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.result_fields import ResultFieldError, ResultFields, checked_text, parse_result_fields
@@ -121,6 +121,31 @@ def _check_expected_revision(session: Session, result: Result, expected: int, zo
                                        f"editing revision {expected}; review it and correct again")
 
 
+def _claim_next_revision(session: Session, plan: ResultPlan, result: Result) -> int:
+    """The next revision number, claimed against a colleague saving a correction at the same instant.
+
+    Both corrections pass the optimistic check (each read revision N before the other saved) and both
+    would insert N+1, which the unique (result_id, revision) key refuses with an error page. A
+    conditional UPDATE of the result row, current_revision unchanged only if it is still N, settles it
+    first and the loser gets the same RevisionConflict as the optimistic check. Chosen over catching
+    the IntegrityError in a SAVEPOINT (pysqlite's SAVEPOINT outside an open transaction commits on
+    RELEASE) and over SELECT ... FOR UPDATE (SQLite has no row locks, so the race would stay open
+    there): the UPDATE takes PostgreSQL's row lock, or SQLite's single write lock, and re-reads the
+    committed value once it has it, on both engines alike.
+    """
+    seen = result.current_revision
+    claimed = session.execute(update(Result).where(Result.id == result.id, Result.current_revision == seen)
+                              .values(current_revision=Result.current_revision)
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        session.expire(result)
+        _check_expected_revision(session, result, seen, plan.permit.facility.timezone)
+        raise RevisionConflict("revision", f"revision {seen} of sample {plan.fields.sample_id} "
+                                           f"{plan.fields.parameter_code} changed while it was being corrected; "
+                                           "review it and correct again")
+    return seen + 1
+
+
 def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None,
                 expected_revision: int | None = None) -> ResultPlan:
     """Check one row against the permit and what is stored; raises ResultFieldError naming the field.
@@ -196,7 +221,7 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
             session.flush()
             number = 1
         else:
-            number = result.current_revision + 1
+            number = _claim_next_revision(session, plan, result)
         # entered_at on the caller's clock, the same one a signature is stamped with (DATA_ENTERED_AFTER_REVIEW).
         session.add(ResultRevision(result_id=result.id, revision=number, received_at=fields.received_at or now,
                                    entered_at=now,
