@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.audited import Audited
@@ -47,7 +47,9 @@ class Result(Audited, Base):
     """
 
     __tablename__ = "result"
-    __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),)
+    __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),
+                      # Evaluation reads one outfall's few codes, not the permit (migration 0011).
+                      Index("ix_result_permit_outfall_parameter", "permit_id", "outfall", "parameter_code"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)
