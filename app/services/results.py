@@ -182,13 +182,20 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
 def _scheduled_event_id(session: Session, plan: ResultPlan) -> int | None:
     """The planned trip this sample satisfies: same outfall, its parameter due, the day inside its window."""
     day, code = plan.fields.sample_date, plan.fields.parameter_code
-    for event in session.scalars(select(SamplingEvent).where(
-            SamplingEvent.permit_id == plan.permit.id, SamplingEvent.outfall == plan.fields.outfall,
-            SamplingEvent.status != CANCELLED, SamplingEvent.window_end >= day,
-            SamplingEvent.event_date <= day + timedelta(days=366)).order_by(SamplingEvent.event_date)):
-        for entry in event.parameters:
+    # Sorted here, not by ORDER BY event_date: that ORDER BY made SQLite walk the unique (permit, outfall,
+    # event_date, sample_type) index through every trip since the schedule began, instead of the
+    # window_end index through the trips still open. The key is that index's order, which SQLite
+    # returned trips of one day in (PostgreSQL left it unspecified). Plain columns, not entities:
+    # a year of planned trips may come back.
+    rows = session.execute(select(SamplingEvent.id, SamplingEvent.event_date, SamplingEvent.sample_type,
+                                  SamplingEvent.parameters).where(
+        SamplingEvent.permit_id == plan.permit.id, SamplingEvent.outfall == plan.fields.outfall,
+        SamplingEvent.status != CANCELLED, SamplingEvent.window_end >= day,
+        SamplingEvent.event_date <= day + timedelta(days=366))).all()
+    for event_id, _, _, parameters in sorted(rows, key=lambda row: (row.event_date, row.sample_type)):
+        for entry in parameters:
             if entry["code"] == code and entry["window_start"] <= day.isoformat() <= entry["window_end"]:
-                return event.id
+                return event_id
     return None
 
 
