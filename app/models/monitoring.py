@@ -49,7 +49,8 @@ class Result(Audited, Base):
     __tablename__ = "result"
     __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),
                       # Evaluation reads one outfall's few codes, not the permit (migration 0011).
-                      Index("ix_result_permit_outfall_parameter", "permit_id", "outfall", "parameter_code"))
+                      Index("ix_result_permit_outfall_parameter_revision", "permit_id", "outfall", "parameter_code",
+                            "current_revision"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)

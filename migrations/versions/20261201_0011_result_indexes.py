@@ -18,8 +18,10 @@ depends_on = None
 
 def upgrade():
     # The evaluation reads one outfall's few parameter codes; ix_result_permit_id made every read
-    # start from all results of the permit.
-    op.create_index('ix_result_permit_outfall_parameter', 'result', ['permit_id', 'outfall', 'parameter_code'])
+    # start from all results of the permit. current_revision rides along so that the join to the
+    # revision in force needs no visit to the result row of a result outside the window.
+    op.create_index('ix_result_permit_outfall_parameter_revision', 'result',
+                    ['permit_id', 'outfall', 'parameter_code', 'current_revision'])
     # The stored exceedances of the months evaluated, and the siblings of one exceedance.
     op.create_index('ix_exceedance_permit_outfall_parameter_month', 'exceedance',
                     ['permit_id', 'outfall', 'parameter_code', 'evaluation_month'])
@@ -32,4 +34,4 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_sampling_event_permit_outfall_window_end', table_name='sampling_event')
     op.drop_index('ix_exceedance_permit_outfall_parameter_month', table_name='exceedance')
-    op.drop_index('ix_result_permit_outfall_parameter', table_name='result')
+    op.drop_index('ix_result_permit_outfall_parameter_revision', table_name='result')
