@@ -9,9 +9,12 @@ every flow-weighted average; for an influent result, the percent removals of its
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +29,19 @@ from app.models.permit import MonitoredParameter, Permit, PermitVersion
 # _current_query is the statement ResultsWindow and current_results run; reusing it (rather than a
 # copy) keeps the rows and their order exactly those the unnarrowed reads would give.
 from app.services.monitoring_data import INFLUENT_LOCATION, ResultsWindow, _current_query, rules_of
+
+
+_RULES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def version_rules(version: PermitVersion) -> dict[str, Any]:
+    """rules_of(version), computed once per version and rules value: effective_rules deep-copies the
+    defaults on each call, and one recorded result asks a dozen times. Shared: read it, never change it."""
+    fingerprint = json.dumps(version.rules or {}, sort_keys=True, default=str)
+    cached = _RULES.get(version)
+    if cached is None or cached[0] != fingerprint:
+        cached = _RULES[version] = (fingerprint, rules_of(version))
+    return cached[1]
 
 
 def month_of(day: date) -> MonitoringPeriod:
@@ -49,7 +65,7 @@ def versions_in(permit: Permit, month: MonitoringPeriod) -> list[tuple[PermitVer
 
 def measurement_windows(permit: Permit, month: MonitoringPeriod) -> list[tuple[date, date]]:
     """The days whose results the month's evaluation reads, once per governing version's rules."""
-    return [dmr_measurement_window(month, rules_of(version)) for version, _, _ in versions_in(permit, month)]
+    return [dmr_measurement_window(month, version_rules(version)) for version, _, _ in versions_in(permit, month)]
 
 
 def months_reading(permit: Permit, day: date) -> list[MonitoringPeriod]:
@@ -80,7 +96,7 @@ def evaluation_targets(permit: Permit, outfall: str, code: str, location: str) -
     of the same code at the outfall."""
     targets = {(code, location)}
     for version in permit.versions:
-        flow_weighted = rule(rules_of(version), "calc.average_method") == "flow_weighted"
+        flow_weighted = rule(version_rules(version), "calc.average_method") == "flow_weighted"
         for o in version.outfalls:
             if o.feature_id != outfall:
                 continue

@@ -22,9 +22,10 @@ from app.services.evaluation_scope import (
     month_of,
     months_reading,
     stored_exceedances,
+    version_rules,
     versions_in,
 )
-from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
+from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition
 from app.services.notification_obligations import sync_obligations, withdraw_obligations
 
 
@@ -59,7 +60,7 @@ def _findings_for_month(session: Session, permit: Permit, outfall: str, code: st
                         month: MonitoringPeriod, window: ResultsWindow | None) -> dict[tuple[int, str], tuple]:
     found = {}
     for version, first_day, last_day in versions_in(permit, month):
-        rules = rules_of(version)
+        rules = version_rules(version)
         window_first, window_last = dmr_measurement_window(month, rules)
         for parameter in _matching_parameter(version, outfall, code, location):
             results, flows, influent, received = measurements_for(
@@ -133,7 +134,7 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
                 session.flush()
                 summary.updated.append(exceedance.id)
             sync_obligations(session, exceedance, _fact(finding, parameter, version, aware_at),
-                             version.rule_pack, rules_of(version), zone, reason=reason)
+                             version.rule_pack, version_rules(version), zone, reason=reason)
     return summary
 
 
