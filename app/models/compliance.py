@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.audited import Audited
@@ -23,7 +23,10 @@ class Exceedance(Audited, Base):
     """
 
     __tablename__ = "exceedance"
-    __table_args__ = (UniqueConstraint("limit_column_id", "evaluation_key"),)
+    __table_args__ = (UniqueConstraint("limit_column_id", "evaluation_key"),
+                      # The stored exceedances of the months an evaluation judges (migration 0011).
+                      Index("ix_exceedance_permit_outfall_parameter_month", "permit_id", "outfall", "parameter_code",
+                            "evaluation_month"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)

@@ -47,10 +47,11 @@ class Result(Audited, Base):
     """
 
     __tablename__ = "result"
-    # One parameter's results of a permit, read for every parameter-month evaluated (migration 0012).
     __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),
-                      Index("ix_result_permit_id_outfall_parameter", "permit_id", "outfall", "parameter_code",
-                            "monitoring_location"))
+                      # Evaluation (a recorded result, an import) reads one outfall's few codes, not the permit
+                      # (migration 0011_result_indexes).
+                      Index("ix_result_permit_outfall_parameter_revision", "permit_id", "outfall", "parameter_code",
+                            "current_revision"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)

@@ -58,8 +58,10 @@ class PermitVersion(Audited, Base):
     reporting_due_day: Mapped[int] = mapped_column(Integer)
     listed_24h_parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
     certification_text: Mapped[str] = mapped_column(Text)
-    # The definition exactly as imported, so an inspector can see what the permit said.
-    source_document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The definition exactly as imported, so an inspector can see what the permit said. Deferred:
+    # only the binder reads it, and decoding ~180 kB of JSON per version cost every use of
+    # permit.versions (each recorded result) several milliseconds.
+    source_document: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.audited import Audited
@@ -22,7 +22,9 @@ class SamplingEvent(Audited, Base):
     """
 
     __tablename__ = "sampling_event"
-    __table_args__ = (UniqueConstraint("permit_id", "outfall", "event_date", "sample_type"),)
+    __table_args__ = (UniqueConstraint("permit_id", "outfall", "event_date", "sample_type"),
+                      # The trips still open on a sample day, not the outfall's whole history (migration 0011).
+                      Index("ix_sampling_event_permit_outfall_window_end", "permit_id", "outfall", "window_end"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)

@@ -10,14 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.dmr_values import dmr_measurement_window
-from app.domain.mass_loading import FLOW_PARAMETER_CODE
 from app.domain.exceedance_findings import Finding, find_exceedances, is_ph_parameter
 from app.domain.obligations import EXCEEDANCE, NoncomplianceFact
-from app.domain.periods import MonitoringPeriod, parse_period
+from app.domain.periods import MonitoringPeriod
 from app.models.compliance import ACTIVE, WITHDRAWN, Exceedance
 from app.models.permit import MonitoredParameter, Permit, PermitVersion
 from app.services.audit import audit_context
-from app.services.monitoring_data import measurements_for, parameter_definition, rules_of
+from app.services.evaluation_scope import (
+    evaluation_targets,
+    evaluation_window,
+    month_of,
+    months_reading,
+    stored_exceedances,
+    version_rules,
+    versions_in,
+)
+from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition
 from app.services.notification_obligations import sync_obligations, withdraw_obligations
 
 
@@ -28,29 +36,11 @@ class EvaluationSummary:
     withdrawn: list[int] = field(default_factory=list)
 
 
-def month_of(day: date) -> MonitoringPeriod:
-    return parse_period(f"{day.year:04d}-{day.month:02d}")
-
-
 def months_touched(day: date) -> list[MonitoringPeriod]:
-    """The month of `day` and its neighbours: a straddling week may be reported in either (CALC-03)."""
+    """The month of `day` and both neighbours, whatever the permit's weeks: a superset of
+    months_reading, kept for callers that have no permit at hand."""
     this = month_of(day)
     return [month_of(this.start - timedelta(days=1)), this, month_of(this.end + timedelta(days=1))]
-
-
-def _versions_in(permit: Permit, month: MonitoringPeriod) -> list[tuple[PermitVersion, date, date]]:
-    """Each version governing some days of the month, with those days (newest effective version wins)."""
-    spans = []
-    for version in permit.versions:
-        if version.effective > month.end:
-            continue
-        successors = [v.effective for v in permit.versions
-                      if v.version > version.version and v.effective <= month.end]
-        last = min([month.end] + [s - timedelta(days=1) for s in successors])
-        first = max(month.start, version.effective)
-        if first <= last:
-            spans.append((version, first, last))
-    return spans
 
 
 def _matching_parameter(version: PermitVersion, outfall: str, code: str, location: str) -> list[MonitoredParameter]:
@@ -67,14 +57,14 @@ def _fact(finding: Finding, parameter: MonitoredParameter, version: PermitVersio
 
 
 def _findings_for_month(session: Session, permit: Permit, outfall: str, code: str, location: str,
-                        month: MonitoringPeriod) -> dict[tuple[int, str], tuple]:
+                        month: MonitoringPeriod, window: ResultsWindow | None) -> dict[tuple[int, str], tuple]:
     found = {}
-    for version, first_day, last_day in _versions_in(permit, month):
-        rules = rules_of(version)
+    for version, first_day, last_day in versions_in(permit, month):
+        rules = version_rules(version)
         window_first, window_last = dmr_measurement_window(month, rules)
         for parameter in _matching_parameter(version, outfall, code, location):
             results, flows, influent, received = measurements_for(
-                session, permit.id, parameter, window_first, window_last)
+                session, permit.id, parameter, window_first, window_last, window=window)
             columns = {c.slot: c for c in parameter.columns}
             for finding in find_exceedances(parameter_definition(parameter), results, month, rules,
                                             flows=flows, influent=influent):
@@ -97,15 +87,22 @@ def _findings_for_month(session: Session, permit: Permit, outfall: str, code: st
 
 def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, code: str, location: str,
                              month: MonitoringPeriod, *, reason: str,
-                             summary: EvaluationSummary | None = None) -> EvaluationSummary:
-    """Bring the stored exceedances of one parameter and month in line with its current results."""
+                             summary: EvaluationSummary | None = None, window: ResultsWindow | None = None,
+                             stored: list[Exceedance] | None = None) -> EvaluationSummary:
+    """Bring the stored exceedances of one parameter and month in line with its current results.
+
+    `window` (results already read) and `stored` (this parameter-month's exceedances already read)
+    let a batch of evaluations share one read each; without them this reads its own.
+    """
     summary = summary or EvaluationSummary()
     zone = permit.facility.timezone
-    found = _findings_for_month(session, permit, outfall, code, location, month)
-    stored = {(e.limit_column_id, e.evaluation_key): e for e in session.scalars(
-        select(Exceedance).where(Exceedance.permit_id == permit.id, Exceedance.outfall == outfall,
-                                 Exceedance.parameter_code == code, Exceedance.monitoring_location == location,
-                                 Exceedance.evaluation_month == month.label))}
+    found = _findings_for_month(session, permit, outfall, code, location, month, window)
+    if stored is None:
+        stored = list(session.scalars(select(Exceedance).where(
+            Exceedance.permit_id == permit.id, Exceedance.outfall == outfall, Exceedance.parameter_code == code,
+            Exceedance.monitoring_location == location, Exceedance.evaluation_month == month.label)
+            .order_by(Exceedance.id)))
+    stored = {(e.limit_column_id, e.evaluation_key): e for e in stored}
     with audit_context(session, reason=reason):
         # Withdrawals first: a withdrawn column's obligations may pass to a column of the same day
         # that still exceeds, which the loop below then brings up to date.
@@ -137,37 +134,33 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
                 session.flush()
                 summary.updated.append(exceedance.id)
             sync_obligations(session, exceedance, _fact(finding, parameter, version, aware_at),
-                             version.rule_pack, rules_of(version), zone, reason=reason)
+                             version.rule_pack, version_rules(version), zone, reason=reason)
     return summary
-
-
-def evaluation_targets(permit: Permit, outfall: str, code: str, location: str) -> list[tuple[str, str]]:
-    """The parameters whose months a change of this one can move: itself, and for a flow (every mass
-    column, CALC-07) or an influent result (every percent removal, CALC-09) the whole outfall."""
-    targets = {(code, location)}
-    if code == FLOW_PARAMETER_CODE or location == "G":
-        for version in permit.versions:
-            for o in version.outfalls:
-                if o.feature_id == outfall:
-                    targets |= {(p.code, p.monitoring_location) for p in o.parameters}
-    return sorted(targets)
 
 
 def evaluate_months(session: Session, permit: Permit, outfall: str, code: str, location: str,
                     months: Iterable[MonitoringPeriod], *, reason: str,
                     summary: EvaluationSummary | None = None) -> EvaluationSummary:
-    """Re-evaluate these months of the parameter and of every parameter a change of it can move."""
+    """Re-evaluate these months of the parameter and of every parameter a change of it can move.
+
+    Every target and month is judged from one read of their results and one of their stored
+    exceedances; evaluations write only exceedances and obligations, so the read stays current.
+    """
     summary = summary if summary is not None else EvaluationSummary()
-    months = {m.label: m for m in months}
-    for target_code, target_location in evaluation_targets(permit, outfall, code, location):
-        for label in sorted(months):
-            evaluate_parameter_month(session, permit, outfall, target_code, target_location, months[label],
-                                     reason=reason, summary=summary)
+    months = sorted({m.label: m for m in months}.values(), key=lambda m: m.label)
+    targets = evaluation_targets(permit, outfall, code, location)
+    window = evaluation_window(session, permit, outfall, targets, months)
+    stored = stored_exceedances(session, permit, outfall, targets, months)
+    for target_code, target_location in targets:
+        for month in months:
+            evaluate_parameter_month(session, permit, outfall, target_code, target_location, month,
+                                     reason=reason, summary=summary, window=window,
+                                     stored=stored.get((target_code, target_location, month.label), []))
     return summary
 
 
 def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
                     days: list[date], *, reason: str) -> EvaluationSummary:
-    """Re-evaluate every month a change on these days can touch."""
+    """Re-evaluate every month whose findings a change on these days can move (months_reading)."""
     return evaluate_months(session, permit, outfall, code, location,
-                           [m for day in days for m in months_touched(day)], reason=reason)
+                           [m for day in days for m in months_reading(permit, day)], reason=reason)

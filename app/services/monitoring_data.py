@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -80,10 +81,17 @@ def measurement_of(result: Result, revision: ResultRevision, target_unit: str | 
                         estimated=revision.estimated)
 
 
-def _in_window(session: Session, permit_id: int, first: date, last: date) -> tuple:
-    # Start from the window's revisions (ix_result_revision_sample_date), then each one's result by
-    # primary key: the cost then follows the month, not the permit's whole history. SQLite has no
-    # statistics to judge by (the app never runs ANALYZE) and always prefers the equality on
+def _in_window(session: Session, permit_id: int, first: date, last: date, outfall: str | None = None,
+               codes: frozenset[str] | None = None) -> tuple:
+    """The WHERE terms of a window: the permit's results in force on first..last (of one outfall's codes)."""
+    if outfall is not None:
+        # One outfall's few codes (re-evaluating a recorded result): the composite result index
+        # (permit, outfall, code, current_revision) bounds the read by the codes' own history.
+        return (Result.permit_id == permit_id, Result.outfall == outfall, Result.parameter_code.in_(sorted(codes)),
+                ResultRevision.sample_date >= first, ResultRevision.sample_date <= last)
+    # The whole permit (a DMR): start from the window's revisions (ix_result_revision_sample_date), then
+    # each one's result by primary key: the cost then follows the month, not the permit's whole history.
+    # SQLite has no statistics to judge by (the app never runs ANALYZE) and always prefers the equality on
     # ix_result_permit_id, which walks every result the permit ever had (2 M after ten years, for a
     # month's 16,500); `permit_id + 0` is SQLite's documented way to keep a term off an index. PostgreSQL
     # plans from statistics and keeps the plain, estimable term (bench/NOTES.md "DMR build after").
@@ -93,13 +101,14 @@ def _in_window(session: Session, permit_id: int, first: date, last: date) -> tup
     return permit_term, ResultRevision.sample_date >= first, ResultRevision.sample_date <= last
 
 
-def _current_query(session: Session, permit_id: int, first: date, last: date):
+def _current_query(session: Session, permit_id: int, first: date, last: date, outfall: str | None = None,
+                   codes: frozenset[str] | None = None):
     # The sample is loaded with its result: the holding-time check reads composite_end for each one.
     return (select(Result, ResultRevision)
             .join(ResultRevision, (ResultRevision.result_id == Result.id)
                   & (ResultRevision.revision == Result.current_revision))
             .join(Sample, Sample.id == Result.sample_pk).options(contains_eager(Result.sample))
-            .where(*_in_window(session, permit_id, first, last))
+            .where(*_in_window(session, permit_id, first, last, outfall, codes))
             .order_by(ResultRevision.sample_date, ResultRevision.sampled_at, Result.sample_id))
 
 
@@ -112,12 +121,13 @@ _WINDOW_COLUMNS = (Result.outfall, Result.parameter_code, Result.monitoring_loca
                    ResultRevision.estimated, Sample.composite_end)
 
 
-def _window_rows(session: Session, permit_id: int, first: date, last: date):
+def _window_rows(session: Session, permit_id: int, first: date, last: date, outfall: str | None = None,
+                 codes: frozenset[str] | None = None):
     return (select(*_WINDOW_COLUMNS)
             .join(ResultRevision, (ResultRevision.result_id == Result.id)
                   & (ResultRevision.revision == Result.current_revision))
             .join(Sample, Sample.id == Result.sample_pk)
-            .where(*_in_window(session, permit_id, first, last))
+            .where(*_in_window(session, permit_id, first, last, outfall, codes))
             .order_by(ResultRevision.sample_date, ResultRevision.sampled_at, Result.sample_id))
 
 
@@ -130,11 +140,16 @@ class ResultsWindow:
     forty parameters. `rows()` still gives ORM pairs to a caller that needs them (read on first use).
     """
 
-    def __init__(self, session: Session, permit_id: int, first: date, last: date):
+    def __init__(self, session: Session, permit_id: int, first: date, last: date, *, outfall: str | None = None,
+                 codes: Iterable[str] | None = None):
+        """With `outfall` and `codes`, only those parameters of that outfall are read (re-evaluating one
+        recorded result needs its own codes and the flow, not 16,500 rows a month); asking such a window
+        for anything else is a programming error (LookupError), never an empty answer."""
         self.permit_id, self.first, self.last = permit_id, first, last
+        self.outfall, self.codes = outfall, (frozenset(codes) if outfall is not None else None)
         self._session = session
         self._plain: dict[tuple[str, str], list] = defaultdict(list)
-        for row in session.execute(_window_rows(session, permit_id, first, last)):
+        for row in session.execute(_window_rows(session, permit_id, first, last, self.outfall, self.codes)):
             self._plain[(row.outfall, row.parameter_code)].append(row)
         self._entities: dict[tuple[str, str], list[tuple[Result, ResultRevision]]] | None = None
         self._measured: dict[tuple, tuple[SharedMeasurements, list[tuple[str, Any]]]] = {}
@@ -142,12 +157,17 @@ class ResultsWindow:
     def covers(self, permit_id: int, first: date, last: date) -> bool:
         return permit_id == self.permit_id and self.first <= first and last <= self.last
 
+    def _check_read(self, outfall: str, parameter_code: str) -> None:
+        if self.outfall is not None and (outfall != self.outfall or parameter_code not in self.codes):
+            raise LookupError(f"outfall {outfall} {parameter_code} was not read into this window")
+
     def rows(self, outfall: str, parameter_code: str, monitoring_location: str | None, first: date,
              last: date) -> list[tuple[Result, ResultRevision]]:
+        self._check_read(outfall, parameter_code)
         if self._entities is None:
             self._entities = defaultdict(list)
             for result, revision in self._session.execute(
-                    _current_query(self._session, self.permit_id, self.first, self.last)):
+                    _current_query(self._session, self.permit_id, self.first, self.last, self.outfall, self.codes)):
                 self._entities[(result.outfall, result.parameter_code)].append((result, revision))
         return [(r, v) for r, v in self._entities.get((outfall, parameter_code), ())
                 if (monitoring_location is None or r.monitoring_location == monitoring_location)
@@ -160,6 +180,7 @@ class ResultsWindow:
         The same SharedMeasurements each time it is asked for, so what a calculation derives from them
         (an outfall's daily flows) is derived once for all the parameters that read them.
         """
+        self._check_read(outfall, parameter_code)
         key = (outfall, parameter_code, monitoring_location, first, last, target_unit)
         if key not in self._measured:
             rows = [row for row in self._plain.get((outfall, parameter_code), ())

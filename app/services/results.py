@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.result_fields import ResultFieldError, ResultFields, checked_text, parse_result_fields
@@ -121,6 +121,31 @@ def _check_expected_revision(session: Session, result: Result, expected: int, zo
                                        f"editing revision {expected}; review it and correct again")
 
 
+def _claim_next_revision(session: Session, plan: ResultPlan, result: Result) -> int:
+    """The next revision number, claimed against a colleague saving a correction at the same instant.
+
+    Both corrections pass the optimistic check (each read revision N before the other saved) and both
+    would insert N+1, which the unique (result_id, revision) key refuses with an error page. A
+    conditional UPDATE of the result row, current_revision unchanged only if it is still N, settles it
+    first and the loser gets the same RevisionConflict as the optimistic check. Chosen over catching
+    the IntegrityError in a SAVEPOINT (pysqlite's SAVEPOINT outside an open transaction commits on
+    RELEASE) and over SELECT ... FOR UPDATE (SQLite has no row locks, so the race would stay open
+    there): the UPDATE takes PostgreSQL's row lock, or SQLite's single write lock, and re-reads the
+    committed value once it has it, on both engines alike.
+    """
+    seen = result.current_revision
+    claimed = session.execute(update(Result).where(Result.id == result.id, Result.current_revision == seen)
+                              .values(current_revision=Result.current_revision)
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        session.expire(result)
+        _check_expected_revision(session, result, seen, plan.permit.facility.timezone)
+        raise RevisionConflict("revision", f"revision {seen} of sample {plan.fields.sample_id} "
+                                           f"{plan.fields.parameter_code} changed while it was being corrected; "
+                                           "review it and correct again")
+    return seen + 1
+
+
 def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | None = None,
                 expected_revision: int | None = None) -> ResultPlan:
     """Check one row against the permit and what is stored; raises ResultFieldError naming the field.
@@ -157,13 +182,20 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
 def _scheduled_event_id(session: Session, plan: ResultPlan) -> int | None:
     """The planned trip this sample satisfies: same outfall, its parameter due, the day inside its window."""
     day, code = plan.fields.sample_date, plan.fields.parameter_code
-    for event in session.scalars(select(SamplingEvent).where(
-            SamplingEvent.permit_id == plan.permit.id, SamplingEvent.outfall == plan.fields.outfall,
-            SamplingEvent.status != CANCELLED, SamplingEvent.window_end >= day,
-            SamplingEvent.event_date <= day + timedelta(days=366)).order_by(SamplingEvent.event_date)):
-        for entry in event.parameters:
+    # Sorted here, not by ORDER BY event_date: that ORDER BY made SQLite walk the unique (permit, outfall,
+    # event_date, sample_type) index through every trip since the schedule began, instead of the
+    # window_end index through the trips still open. The key is that index's order, which SQLite
+    # returned trips of one day in (PostgreSQL left it unspecified). Plain columns, not entities:
+    # a year of planned trips may come back.
+    rows = session.execute(select(SamplingEvent.id, SamplingEvent.event_date, SamplingEvent.sample_type,
+                                  SamplingEvent.parameters).where(
+        SamplingEvent.permit_id == plan.permit.id, SamplingEvent.outfall == plan.fields.outfall,
+        SamplingEvent.status != CANCELLED, SamplingEvent.window_end >= day,
+        SamplingEvent.event_date <= day + timedelta(days=366))).all()
+    for event_id, _, _, parameters in sorted(rows, key=lambda row: (row.event_date, row.sample_type)):
+        for entry in parameters:
             if entry["code"] == code and entry["window_start"] <= day.isoformat() <= entry["window_end"]:
-                return event.id
+                return event_id
     return None
 
 
@@ -196,7 +228,7 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
             session.flush()
             number = 1
         else:
-            number = result.current_revision + 1
+            number = _claim_next_revision(session, plan, result)
         # entered_at on the caller's clock, the same one a signature is stamped with (DATA_ENTERED_AFTER_REVIEW).
         session.add(ResultRevision(result_id=result.id, revision=number, received_at=fields.received_at or now,
                                    entered_at=now,

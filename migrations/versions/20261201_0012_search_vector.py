@@ -1,14 +1,14 @@
 """PostgreSQL search on a stored weighted tsvector (title A, body) with its GIN index; SQLite unchanged.
 
 Revision ID: 0012_search_vector
-Revises: 0011_result_parameter_index
+Revises: 0011_result_indexes
 Create Date: 2026-12-01 10:40:00
 """
 from alembic import op
 
 
 revision = '0012_search_vector'
-down_revision = '0011_result_parameter_index'
+down_revision = '0011_result_indexes'
 branch_labels = None
 depends_on = None
 
