@@ -1,28 +1,39 @@
 """Evaluates the parameter-months an import touched, each (outfall, parameter, location, month) once."""
 from __future__ import annotations
 
+from itertools import groupby
+
 from sqlalchemy.orm import Session
 
 from app.domain.periods import parse_period
 from app.models.permit import Permit
-from app.services.exceedances import EvaluationSummary, evaluate_parameter_month, evaluation_targets
+from app.services.exceedances import (EvaluationSummary, evaluate_parameter_month, evaluation_targets,
+                                      evaluation_window, stored_exceedances)
 
 
 def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason: str) -> EvaluationSummary:
     """evaluate_months over every touched (permit, outfall, code, location) and its months, in the same
-    order, except that a parameter-month reached twice (a flow or influent row moves its whole outfall,
+    order, except that a parameter-month reached twice (a flow or influent row moves other parameters,
     CALC-07/CALC-09) is evaluated at its first turn only. Its results do not change after that turn
-    (everything is stored before evaluation starts), so a second turn would find the same exceedances."""
+    (everything is stored before evaluation starts), so a second turn would find the same exceedances.
+
+    Each outfall's parameter-months are judged from one read of their results and one of their stored
+    exceedances: an evaluation writes only its own parameter-month's exceedances and obligations.
+    """
     summary = EvaluationSummary()
-    done: set[tuple] = set()
-    for (permit_id, outfall, code, location), months in sorted(touched.items()):
+    for (permit_id, outfall), group in groupby(sorted(touched.items()), key=lambda item: item[0][:2]):
         permit = session.get(Permit, permit_id)
-        for target_code, target_location in evaluation_targets(permit, outfall, code, location):
-            for label in sorted(months):
-                key = (permit_id, outfall, target_code, target_location, label)
-                if key in done:
-                    continue
-                done.add(key)
-                evaluate_parameter_month(session, permit, outfall, target_code, target_location,
-                                         parse_period(label), reason=reason, summary=summary)
+        turns: dict[tuple[str, str, str], None] = {}  # (code, location, month) in evaluate_months' order
+        for (_permit, _outfall, code, location), months in group:
+            for target in evaluation_targets(permit, outfall, code, location):
+                for label in sorted(months):
+                    turns.setdefault((*target, label), None)
+        targets = sorted({(code, location) for code, location, _ in turns})
+        months = [parse_period(label) for label in sorted({label for _, _, label in turns})]
+        window = evaluation_window(session, permit, outfall, targets, months)
+        stored = stored_exceedances(session, permit, outfall, targets, months)
+        for code, location, label in turns:
+            evaluate_parameter_month(session, permit, outfall, code, location, parse_period(label),
+                                     reason=reason, summary=summary, window=window,
+                                     stored=stored.get((code, location, label), []))
     return summary

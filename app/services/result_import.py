@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.result_fields import ResultFieldError
 from app.services import results as row_path
 from app.services.batch_evaluation import evaluate_touched
-from app.services.exceedances import EvaluationSummary, evaluate_around, months_touched
+from app.services.exceedances import EvaluationSummary, evaluate_around, months_reading
 from app.services.result_bulk import FilePlanner, ReadRow, chunks_of
 from app.services.result_bulk_store import BulkStore
 from app.services.results import UNCHANGED, evaluation_days, store_result
@@ -168,8 +168,9 @@ def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict
                 store_result(session, plan, now=now, actor_id=actor_id, actor_label=actor_label)
             target = (plan.permit.id, plan.fields.outfall, plan.fields.parameter_code,
                       plan.parameter.monitoring_location)
+            # The months whose DMR window reads the day (CALC-03), as recording the row alone would.
             touched.setdefault(target, set()).update(m.label for d in evaluation_days(plan)
-                                                     for m in months_touched(d))
+                                                     for m in months_reading(plan.permit, d))
     store.flush()
     report.stored = True
     report.evaluation = evaluate_touched(session, touched, reason="results imported")

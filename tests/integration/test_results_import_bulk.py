@@ -215,3 +215,29 @@ def test_each_refusal_is_the_row_paths_own_message(db):
     report = import_results(db.session, lambda: iter(enumerate(bad, start=1)), now=NOW, dry_run=True)
     assert report.rejected == len(bad)
     assert [f"row {p.row}, column {p.column}: {p.message}" for p in report.problems] == expected
+
+
+def test_the_import_leaves_nothing_for_a_full_re_evaluation_to_find(db):
+    """CALC-03, CALC-07: the import evaluates each touched parameter-month once, from one read per outfall,
+    over the months that read each row's day; evaluating every month of every parameter from scratch
+    afterwards must create, update or withdraw nothing and write no audit entry."""
+    from app.services.exceedances import evaluate_parameter_month
+
+    actor = _setup(db)
+    report = import_results(db.session, lambda: iter(enumerate(_rows(), start=1)), now=NOW,
+                            actor_id=actor[0], actor_label=actor[1])
+    assert report.evaluation.created, "the file's planted exceedances were found"
+    db.session.commit()
+    entries = _count(db, AuditEntry)
+    permit = db.session.scalar(select(Permit))
+    for label in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        for version in permit.versions:
+            for outfall in version.outfalls:
+                for parameter in outfall.parameters:
+                    summary = evaluate_parameter_month(db.session, permit, outfall.feature_id, parameter.code,
+                                                       parameter.monitoring_location, parse_period(label),
+                                                       reason="full re-evaluation")
+                    assert (summary.created, summary.updated, summary.withdrawn) == ([], [], []), (
+                        label, parameter.code)
+    db.session.flush()
+    assert _count(db, AuditEntry) == entries

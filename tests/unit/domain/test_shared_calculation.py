@@ -15,7 +15,7 @@ from app.domain.dmr_values import calculate_parameter, compute_parameter_values
 from app.domain.measurements import Measurement, SharedMeasurements
 from app.domain.presubmission_checks import presubmission_flags
 from app.domain.rules_config import effective_rules
-from tests.unit.domain.test_worked_months import FLOWS, NPDES_RULES, OCTOBER, TSS, TSS_RESULTS
+from tests.unit.domain.test_worked_month_npdes import FLOWS, NPDES_RULES, OCTOBER, TSS, TSS_RESULTS
 
 D = date
 
