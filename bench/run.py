@@ -63,6 +63,10 @@ def run_database(url: str, scale: str, runs: int, only: tuple[str, ...]) -> list
     app = make_app(url)
     figures: list[Figure] = []
     with app.app_context():
+        # The facility is generated once; the code measured may have migrations added since (an index, a
+        # column): apply them first, as a deployment would, so that today's code meets today's schema.
+        from flask_migrate import upgrade
+        upgrade()
         bench = cases.Bench(app, url, scale, date.fromisoformat(stamp["last"]), runs, BUDGET_S[scale])
         steps = {"dmr_build_month": cases.dmr_build_month, "record_result_p50": cases.record_result_p50,
                  "import_rows_per_s": cases.import_rows_per_s, "import_peak_rss": cases.import_peak_rss,
