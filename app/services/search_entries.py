@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from app.domain.parameter_codes import parameter_description
@@ -144,9 +144,13 @@ class RecordLookups:
         self._samples.update({row.id: row for row in self.connection.execute(select(table).where(table.c.id.in_(ids)))})
 
     def _load_revisions(self, pairs: list[tuple[int, int]]) -> None:
+        # By result id (the unique (result_id, revision) index's prefix), the wanted revision kept here:
+        # PostgreSQL plans a row-value IN list of 2,000 pairs as a scan of every revision (18 s a batch at
+        # 2 M revisions), where a plain IN list is an index lookup per id.
         table = ResultRevision.__table__
-        rows = self.connection.execute(select(table).where(tuple_(table.c.result_id, table.c.revision).in_(pairs)))
-        self._revisions.update({row.result_id: row for row in rows})
+        wanted = dict(pairs)
+        rows = self.connection.execute(select(table).where(table.c.result_id.in_(sorted(wanted))))
+        self._revisions.update({row.result_id: row for row in rows if wanted[row.result_id] == row.revision})
 
     def prefetch(self, entity: str, rows: Sequence[Any]) -> None:
         """Read in one query what a batch of rows will ask for one by one."""
