@@ -36,14 +36,20 @@ class ReportStatus:
 
 
 @dataclass(frozen=True)
-class HeadroomRow:
-    permit: Permit
+class HeadroomLine:
+    """One monthly-average limit's headroom, free of ORM objects (what the memo below keeps)."""
+
     outfall: str
     parameter_code: str
     monitoring_location: str
     parameter_name: str
     unit: str
     headroom: Headroom
+
+
+@dataclass(frozen=True)
+class HeadroomRow(HeadroomLine):
+    permit: Permit | None = None
 
 
 @dataclass
@@ -85,8 +91,8 @@ class _BuiltStatus:
 # Why a memo and not a stored status: a status is the build's verdict on the data as it stands, and a
 # stored copy would need refreshing from every place that writes results, NODIs, limits or signatures.
 # The build is a pure function of the stored records, and data_version (the audit chain's newest entry
-# about the tables it reads) changes with every one of them, so a build summarised under a version stays right for as long as that version
-# is current. The dashboard shows four reports and the reports page thirteen per permit; without the
+# about the tables it reads) changes with every one of them, so a build summarised under a version
+# stays right for as long as that version is current. The dashboard shows four reports and the reports page thirteen per permit; without the
 # memo each load built them all (about a second each for a plant-sized month).
 _STATUS_MEMO: VersionedMemo[_BuiltStatus] = VersionedMemo(size=256)
 
@@ -132,28 +138,17 @@ def report_status(session: Session, permit: Permit, period: MonitoringPeriod, to
                         f"{built.violations} violation(s), {built.flags} review flag(s)")
 
 
-@dataclass(frozen=True)
-class _HeadroomLine:
-    outfall: str
-    parameter_code: str
-    monitoring_location: str
-    parameter_name: str
-    unit: str
-    headroom: Headroom
-
-
 # Headroom reads every monthly average of the month so far: memoised like the statuses, per facility day.
-_HEADROOM_MEMO: VersionedMemo[tuple[_HeadroomLine, ...]] = VersionedMemo(size=64)
+_HEADROOM_MEMO: VersionedMemo[tuple[HeadroomLine, ...]] = VersionedMemo(size=64)
 
 
 def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow]:
     key = (data_version(session, DMR_SOURCE_TABLES), permit.id, today)
     lines = _HEADROOM_MEMO.get(key, lambda: tuple(_headroom_lines(session, permit, today)))
-    return [HeadroomRow(permit, line.outfall, line.parameter_code, line.monitoring_location, line.parameter_name,
-                        line.unit, line.headroom) for line in lines]
+    return [HeadroomRow(**vars(line), permit=permit) for line in lines]
 
 
-def _headroom_lines(session: Session, permit: Permit, today: date) -> list[_HeadroomLine]:
+def _headroom_lines(session: Session, permit: Permit, today: date) -> list[HeadroomLine]:
     version = permit_version_on(permit, today)
     if version is None:
         return []
@@ -174,7 +169,7 @@ def _headroom_lines(session: Session, permit: Permit, today: date) -> list[_Head
                                   parameter.frequency, parameter.sample_type, parameter.conditional)
             required = len(plan_need(need, month.start, month.end, preferences)) or len(values)
             for column in columns:
-                rows.append(_HeadroomLine(outfall.feature_id, parameter.code, parameter.monitoring_location,
+                rows.append(HeadroomLine(outfall.feature_id, parameter.code, parameter.monitoring_location,
                                           parameter.name, column.unit,
                                           average_headroom(values, parse_limit(column.limit_text), required)))
     return rows
