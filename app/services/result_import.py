@@ -95,12 +95,31 @@ def _reader(session: Session, planner: FilePlanner, seen: dict[bytes, int] | Non
     return read
 
 
+def _field_record_conflict(number: int, raw: dict, record: dict, records: dict[bytes, dict],
+                           sample_key: bytes) -> RowProblem | None:
+    """Two rows of one file giving the same sample different field records (collector, compositing times,
+    notes): refused here, naming the column, as a stored sample's record is; a later row may still fill a
+    blank. Only an 8-byte digest of each given value is kept, and only for samples that have one, so a
+    long file stays within its memory."""
+    for name, value in record.items():
+        if value is None:
+            continue
+        given = records.setdefault(sample_key, {})
+        digest = blake2b(str(value).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        earlier = given.setdefault(name, (digest, number))
+        if earlier[0] != digest:
+            return RowProblem(number, name, raw.get(name), f"row {earlier[1]} gives this sample another {name}; "
+                                                           "one sample has one field record")
+    return None
+
+
 def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], planner: FilePlanner,
            report: ImportReport) -> tuple[set[int], dict[int, tuple]]:
     """First pass: every row checked, nothing stored. Returns the rejected rows' numbers and, per permit,
     the first and last sample day of the rows that passed."""
     seen: dict[bytes, int] = {}
     samples: dict[bytes, tuple] = {}
+    records: dict[bytes, dict[str, tuple[bytes, int]]] = {}  # field-record digests of the samples that give one
     rejected: set[int] = set()
     days: dict[int, tuple] = {}
     for chunk, found in chunks_of(rows(), planner, _reader(session, planner, seen)):
@@ -120,6 +139,9 @@ def _check(session: Session, rows: Callable[[], Iterator[tuple[int, dict]]], pla
                         problem = RowProblem(number, "sample_id", raw.get("sample_id"),
                                              f"row {first[0]} has this sample at outfall {first[1][0]} location "
                                              f"{first[1][1]}; one sample comes from one place")
+                    else:
+                        problem = _field_record_conflict(number, raw, plan.fields.sample_record(), records,
+                                                         sample_key)
                 if problem is None:
                     setattr(report, plan.status, getattr(report, plan.status) + 1)
                     day = plan.fields.sample_date

@@ -58,6 +58,25 @@ def test_a_row_that_changes_the_recorded_collector_is_refused_naming_the_field(r
     assert db.session.scalar(select(Sample.collector)) == "R. Alvarez"
 
 
+def test_two_rows_giving_one_new_sample_different_collectors_are_refused_before_anything_is_stored(
+        runner, db, npdes, tmp_path):
+    copper = ["CT0000001", "001", "01042", "C-7", "2026-03-10T08:00", "0.20", "mg/L", "composite"]
+    zinc = ["CT0000001", "001", "01092", "C-7", "2026-03-10T08:00", "0.10", "mg/L", "composite"]
+    refused = _import(runner, tmp_path, [TSS + ["R. Alvarez", "", "", ""], copper + ["", "", "", "split"],
+                                         zinc + ["J. Smith", "", "", ""]])
+    assert refused.exit_code == 1
+    assert "row 4, column collector 'J. Smith': row 2 gives this sample another collector" in refused.output, (
+        refused.output)
+    assert "Traceback" not in refused.output
+    assert db.session.scalar(select(func.count(Result.id))) == 0
+    assert db.session.scalar(select(func.count(Sample.id))) == 0
+    # The same collector again, and a blank a later row fills, are one field record.
+    agreed = _import(runner, tmp_path, [TSS + ["R. Alvarez", "", "", ""], copper + ["R. Alvarez", "", "", "split"]],
+                     "agreed.csv")
+    assert agreed.exit_code == 0, agreed.output
+    assert db.session.scalar(select(Sample.field_notes)) == "split"
+
+
 def test_compositing_that_ends_before_it_began_is_a_row_error(runner, db, npdes, tmp_path):
     refused = _import(runner, tmp_path, [TSS + ["", "2026-03-10T08:00", "2026-03-09T08:00", ""]])
     assert refused.exit_code == 1 and "composite_end" in refused.output and "before composite_start" in refused.output
