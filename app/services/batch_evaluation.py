@@ -5,10 +5,8 @@ from itertools import groupby
 
 from sqlalchemy.orm import Session
 
-from app.domain.periods import parse_period
 from app.models.permit import Permit
-from app.services.exceedances import (EvaluationSummary, evaluate_parameter_month, evaluation_targets,
-                                      evaluation_window, stored_exceedances)
+from app.services.exceedances import EvaluationSummary, evaluate_outfall, evaluation_targets
 
 
 def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason: str) -> EvaluationSummary:
@@ -28,12 +26,5 @@ def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason
             for target in evaluation_targets(permit, outfall, code, location):
                 for label in sorted(months):
                     turns.setdefault((*target, label), None)
-        targets = sorted({(code, location) for code, location, _ in turns})
-        months = [parse_period(label) for label in sorted({label for _, _, label in turns})]
-        window = evaluation_window(session, permit, outfall, targets, months)
-        stored = stored_exceedances(session, permit, outfall, targets, months)
-        for code, location, label in turns:
-            evaluate_parameter_month(session, permit, outfall, code, location, parse_period(label),
-                                     reason=reason, summary=summary, window=window,
-                                     stored=stored.get((code, location, label), []))
+        evaluate_outfall(session, permit, outfall, turns, reason=reason, summary=summary)
     return summary

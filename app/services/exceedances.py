@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.dmr_values import dmr_measurement_window
 from app.domain.exceedance_findings import Finding, find_exceedances, is_ph_parameter
 from app.domain.obligations import EXCEEDANCE, NoncomplianceFact
-from app.domain.periods import MonitoringPeriod
+from app.domain.periods import MonitoringPeriod, parse_period
 from app.models.compliance import ACTIVE, WITHDRAWN, Exceedance
 from app.models.permit import MonitoredParameter, Permit, PermitVersion
 from app.services.audit import audit_context
@@ -138,25 +138,35 @@ def evaluate_parameter_month(session: Session, permit: Permit, outfall: str, cod
     return summary
 
 
+def evaluate_outfall(session: Session, permit: Permit, outfall: str, turns: Iterable[tuple[str, str, str]], *,
+                     reason: str, summary: EvaluationSummary | None = None) -> EvaluationSummary:
+    """Evaluate these (code, location, month label) of one outfall, in the order given.
+
+    Every turn is judged from one read of their results and one of their stored exceedances;
+    evaluations write only exceedances and obligations, so the read stays current.
+    """
+    summary = summary if summary is not None else EvaluationSummary()
+    turns = list(turns)
+    targets = sorted({(code, location) for code, location, _ in turns})
+    months = [parse_period(label) for label in sorted({label for _, _, label in turns})]
+    window = evaluation_window(session, permit, outfall, targets, months)
+    stored = stored_exceedances(session, permit, outfall, targets, months)
+    for code, location, label in turns:
+        evaluate_parameter_month(session, permit, outfall, code, location, parse_period(label),
+                                 reason=reason, summary=summary, window=window,
+                                 stored=stored.get((code, location, label), []))
+    return summary
+
+
 def evaluate_months(session: Session, permit: Permit, outfall: str, code: str, location: str,
                     months: Iterable[MonitoringPeriod], *, reason: str,
                     summary: EvaluationSummary | None = None) -> EvaluationSummary:
-    """Re-evaluate these months of the parameter and of every parameter a change of it can move.
-
-    Every target and month is judged from one read of their results and one of their stored
-    exceedances; evaluations write only exceedances and obligations, so the read stays current.
-    """
-    summary = summary if summary is not None else EvaluationSummary()
-    months = sorted({m.label: m for m in months}.values(), key=lambda m: m.label)
-    targets = evaluation_targets(permit, outfall, code, location)
-    window = evaluation_window(session, permit, outfall, targets, months)
-    stored = stored_exceedances(session, permit, outfall, targets, months)
-    for target_code, target_location in targets:
-        for month in months:
-            evaluate_parameter_month(session, permit, outfall, target_code, target_location, month,
-                                     reason=reason, summary=summary, window=window,
-                                     stored=stored.get((target_code, target_location, month.label), []))
-    return summary
+    """Re-evaluate these months of the parameter and of every parameter a change of it can move."""
+    labels = sorted({m.label for m in months})
+    return evaluate_outfall(session, permit, outfall,
+                            [(target_code, target_location, label)
+                             for target_code, target_location in evaluation_targets(permit, outfall, code, location)
+                             for label in labels], reason=reason, summary=summary)
 
 
 def evaluate_around(session: Session, permit: Permit, outfall: str, code: str, location: str,
