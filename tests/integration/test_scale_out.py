@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load_api import (PROJECT_ROOT, _free_port, _wait_until_serving, drop_postgres_database,
-                            fresh_postgres_database)
+from bench.load_api import PROJECT_ROOT, _free_port, _wait_until_serving
 
 GUNICORN = PROJECT_ROOT / ".venv" / "bin" / "gunicorn"
 SECRET_KEY = "scale-out-test-secret-not-for-production"
@@ -28,19 +27,6 @@ PASSWORD = "Tidal-Basin-Outfall-2026"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 pytestmark = pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in .venv")
-
-
-@pytest.fixture
-def shared_database(tmp_path):
-    """A fresh database of the suite's kind: a SQLite file, or `outfall_load_scale_<pid>` on TEST_DATABASE_URL's server."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    server = url.split("?", 1)[0].rsplit("/", 1)[0]
-    name = f"outfall_load_scale_{os.getpid()}"  # the load helpers drop only outfall_load*
-    yield fresh_postgres_database(name, server)
-    drop_postgres_database(name, server)
 
 
 def machine_environment(url: str, root: Path, name: str) -> dict[str, str]:
@@ -128,7 +114,8 @@ def prepare(url: str, environment: dict[str, str]) -> None:
     flask(environment, "permits", "import", str(PROJECT_ROOT / "app" / "demo_data" / "npdes_permit.json"))
 
 
-def test_two_machines_share_sessions_documents_and_records(shared_database, tmp_path):
+def test_two_machines_share_sessions_documents_and_records(scratch_database, tmp_path):
+    shared_database = scratch_database("scale")
     a_env = machine_environment(shared_database, tmp_path, "a")
     b_env = machine_environment(shared_database, tmp_path, "b")
     prepare(shared_database, a_env)
@@ -173,7 +160,8 @@ def test_two_machines_share_sessions_documents_and_records(shared_database, tmp_
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                     reason="several machines need PostgreSQL: on SQLite the scheduler lock is a file on one machine")
-def test_exactly_one_scheduler_among_machines(shared_database, tmp_path):
+def test_exactly_one_scheduler_among_machines(scratch_database, tmp_path):
+    shared_database = scratch_database("scale")
     a_env = machine_environment(shared_database, tmp_path, "a")
     b_env = machine_environment(shared_database, tmp_path, "b")
     prepare(shared_database, a_env)
