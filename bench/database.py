@@ -78,11 +78,18 @@ def recreate_database(url: str) -> None:
     if not name.startswith(PG_PREFIX):
         raise SystemExit(f"refusing to drop PostgreSQL database {name!r}: benchmark databases are named "
                          f"{PG_PREFIX}*")
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    reset_postgres_database(parsed, name, create=True)
+
+
+def reset_postgres_database(server_url, name: str, *, create: bool) -> None:
+    """Drop `name` on the server (forcing its connections off), then create it empty if `create`.
+    Callers check first that `name` is one of the scratch databases they own."""
+    server = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            if create:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         server.dispose()
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.database import POSTGRES_SERVER, PROJECT_ROOT, postgres_answers
+from bench.database import POSTGRES_SERVER, PROJECT_ROOT, postgres_answers, reset_postgres_database
 
 SECRET_KEY = "load-only-secret-not-for-production"
 PARAMETERS = (("00530", "18", "mg/L"), ("01042", "0.012", "mg/L"))  # under the demo permit's limits
@@ -201,25 +201,14 @@ def fresh_postgres_database(name: str, server_url: str = POSTGRES_SERVER) -> str
     """An empty database `name` on the server (dropped first if a killed run left it); returns its URL."""
     if not name.startswith("outfall_load"):
         raise ValueError(f"refusing to re-create {name!r}: load databases are named outfall_load*")
-    server = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        server.dispose()
+    reset_postgres_database(f"{server_url}/postgres", name, create=True)
     return f"{server_url}/{name}"
 
 
 def drop_postgres_database(name: str, server_url: str = POSTGRES_SERVER) -> None:
     if not name.startswith("outfall_load"):
         raise ValueError(f"refusing to drop {name!r}: load databases are named outfall_load*")
-    server = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        server.dispose()
+    reset_postgres_database(f"{server_url}/postgres", name, create=False)
 
 
 def main(argv: list[str]) -> int:
