@@ -308,9 +308,10 @@ def test_the_reindex_command(db, samples, runner):
 def test_postgresql_answers_from_the_gin_index(db, samples):
     if db.session.connection().dialect.name != "postgresql":
         pytest.skip("the GIN index exists on PostgreSQL only")
-    from app.services.search import _matching
+    from app.services.search_match import full_text
 
-    query, ranking = _matching(db.session, "copper L2510", [], SearchEntry.id)
+    source, match, ranking = full_text(db.session, "copper L2510", not_kind="audit_entry")
+    query = select(SearchEntry.id).select_from(source).where(match)
     sql = str(query.order_by(ranking).compile(dialect=db.session.connection().dialect,
                                               compile_kwargs={"literal_binds": True}))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -321,10 +322,12 @@ def test_postgresql_answers_from_the_gin_index(db, samples):
 
 
 def test_postgresql_stores_the_weighted_vector_it_ranks_on(db, samples):
-    """The generated column is the title weighted A over the body, so a title word ranks above a body word."""
+    """The generated column is the title weighted A over the body, so a title word ranks above a body word,
+    and the entry's kind as the lexeme "@<kind>" (migration 0013_search_kinds)."""
     if db.session.connection().dialect.name != "postgresql":
         pytest.skip("the stored tsvector exists on PostgreSQL only")
-    stored, computed = db.session.execute(text(
+    stored, computed, entity = db.session.execute(text(
         "SELECT search_fts_vector::text, (setweight(to_tsvector('simple', title), 'A') "
-        "|| to_tsvector('simple', body))::text FROM search_entry ORDER BY id LIMIT 1")).one()
-    assert stored == computed and ":1A" in stored
+        "|| to_tsvector('simple', body))::text, entity FROM search_entry ORDER BY id LIMIT 1")).one()
+    assert stored.replace(f"'@{entity}' ", "").replace(f" '@{entity}'", "") == computed and ":1A" in stored
+    assert f"'@{entity}'" in stored
