@@ -1,8 +1,12 @@
 """How each engine matches the user's words, and a kind of record, in its full-text index.
 
-One meaning on both engines: a word of several letter/digit runs ("COC-88121", "2026-11-17") is a
-phrase of those runs, in that order, the last a prefix ("COC-881" finds COC-88121); every word must
-match; nothing the user types is ever read as syntax. SQLite reads it through FTS5, PostgreSQL through
+One meaning on both engines: every word must match, whole, except the last word typed, which may be
+the start of a word ("prefix last", as a search box is typed: "copper tot" finds "copper, total"); a
+word of several letter/digit runs ("COC-88121", "2026-11-17") is a phrase of those runs, in that order
+("COC-881" finds COC-88121); nothing the user types is ever read as syntax. Only the last word is a
+prefix because a prefix of a common word ("outfall"*, "total"*) makes FTS5 merge the doclists of every
+token it starts (millions of entries at ten years of records) before anything is intersected, where a
+whole word is read lazily, skipping to the rare words' entries. SQLite reads it through FTS5, PostgreSQL through
 the stored `search_fts_vector` (migrations 0012_search_vector, 0013_search_kinds).
 
 The kind of each entry is inside both indexes (0013), so that "copper, among the samples" or "copper,
@@ -38,20 +42,25 @@ def words(text: str | None) -> list[str]:
 
 
 def fts5_query(text: str | None) -> str:
-    """Each word a quoted prefix phrase: FTS5 reads nothing in it as syntax (AND, NEAR(, *, -).
+    """Each word a quoted phrase, the last one a prefix: FTS5 reads nothing in it as syntax (AND, NEAR(, *, -).
 
-    FTS5 splits the quoted word into its runs and makes them a phrase whose last token is a prefix.
+    FTS5 splits a quoted word into its runs and makes them a phrase; `*` makes its last token a prefix.
     """
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words(text))
+    typed = words(text)
+    return " ".join('"' + word.replace('"', '""') + '"' + ("*" if n == len(typed) - 1 else "")
+                    for n, word in enumerate(typed))
 
 
 def tsquery(text: str | None) -> str:
-    """FTS5's reading of fts5_query() in to_tsquery's words: each word's runs a phrase (`<->`), the last
-    a prefix, every word required; only lower-case letter/digit runs ever reach to_tsquery."""
+    """FTS5's reading of fts5_query() in to_tsquery's words: each word's runs a phrase (`<->`), every word
+    required, the last run of the last word a prefix; only lower-case letter/digit runs reach to_tsquery."""
+    typed = words(text)
     phrases: dict[str, None] = {}
-    for word in words(text):
+    for n, word in enumerate(typed):
         runs = [run.lower() for run in _RUN.findall(word)]
-        phrase = " <-> ".join(runs[:-1] + [f"{runs[-1]}:*"])
+        if n == len(typed) - 1:
+            runs[-1] += ":*"
+        phrase = " <-> ".join(runs)
         phrases[f"({phrase})" if len(runs) > 1 else phrase] = None
     return " & ".join(phrases)
 

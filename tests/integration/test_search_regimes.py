@@ -59,7 +59,8 @@ def test_a_hyphenated_word_is_a_phrase_of_its_runs_on_both_engines(db, copper_mo
                                               kind="correspondence", title="Letter", document_date=date(2026, 3, 3)),
                    store=tmp_path, actor_label="test")
     db.session.commit()
-    assert tsquery("COC-70003 copper") == "(coc <-> 70003:*) & copper:*"
+    assert tsquery("COC-70003 copper") == "(coc <-> 70003) & copper:*"
+    assert tsquery("copper COC-700") == "copper & (coc <-> 700:*)"
     found = {_key(h) for h in search(db.session, "COC-70003")}
     assert found and all(entity != "document" for entity, _ in found)
     assert any(entity == "document" for entity, _ in {_key(h) for h in search(db.session, "COC 70003")})
@@ -131,3 +132,12 @@ def test_the_search_page_says_when_the_count_stops(client, db, copper_month, log
     page = client.get("/search/?q=copper").get_data(as_text=True)
     assert "More than 5 records found; the newest" in page and "Results (more than 5)" in page
     assert "2026-03-08" in page and "All 6 results" not in page and "More results" in page
+
+
+def test_only_the_last_word_may_be_the_start_of_a_word(db, copper_month):
+    found = {_key(h) for h in search(db.session, "total copp", entity="result")}
+    assert len(found) == 8  # "Copper, total": the last word a prefix
+    assert search(db.session, "copp total", entity="result") == []  # "copp" is not a word of it
+    assert {_key(h) for h in search(db.session, "copper total", entity="result")} == found
+    assert {_key(h) for h in search(db.session, "L2503-0001 cop", entity="result")} == {
+        _key(h) for h in search(db.session, "L2503-0001", entity="result")}
