@@ -168,14 +168,15 @@ def _query(text: str | None, *, entity: str | None = None, permit_id: int | None
 
 
 def _select(session: Session, q: _Query, *columns, kind: str | None = None,
-            not_kind: str | None = None) -> tuple[Any, Any]:
-    """(SELECT columns of the matches of q, narrowed to a kind or away from one; its ranking or None)."""
+            not_kinds: Sequence[str] = ()) -> tuple[Any, Any]:
+    """(SELECT columns of the matches of q, narrowed to a kind or away from some; its ranking or None)."""
     kind = kind or q.entity
     if q.text is None:
-        kinds = ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity != not_kind] if not_kind else [])
+        kinds = ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity.not_in(not_kinds)]
+                                                                  if not_kinds else [])
         return select(*columns).where(*kinds, *q.conditions), None
     # With words, the kind is matched inside the full-text index, not read from each matching row.
-    source, match, ranking = full_text(session, q.text, kind=kind, not_kind=not_kind)
+    source, match, ranking = full_text(session, q.text, kind=kind, not_kinds=not_kinds)
     return select(*columns).select_from(source).where(match, *q.conditions), ranking
 
 
@@ -189,23 +190,31 @@ def _capped_count(session: Session, q: _Query, *, kind: str | None = None) -> in
 
 
 def _counts(session: Session, q: _Query) -> dict[str, int]:
-    inner = _select(session, q, SearchEntry.entity)[0].limit(COUNT_CAP + 1).subquery()
-    counts = dict(session.execute(select(inner.c.entity, func.count()).group_by(inner.c.entity)).all())
-    if sum(counts.values()) <= COUNT_CAP:
-        return counts  # every match was read: exact
-    if q.entity:
-        return {q.entity: COUNT_CAP + 1}
-    # Each kind counted on its own, up to the cap, so that a kind with three matches says 3.
-    kinds = list(dict.fromkeys([*ENTITY_LABELS, *counts]))
-    return {kind: n for kind in kinds if (n := _capped_count(session, q, kind=kind))}
+    """Matches by kind, each exact up to COUNT_CAP, so that a kind with three matches says 3 even when
+    another has fifty thousand. A pass reads at most COUNT_CAP + 1 matches; when it fills, the kinds
+    that filled it are counted alone and the next pass looks for the others without them (a common
+    word: results and the audit trail fill the first pass; documents and notices are found by the
+    second). A few passes, where counting each kind alone costs one full-text query per kind."""
+    counts: dict[str, int] = {}
+    left_out: list[str] = []
+    while True:
+        inner = _select(session, q, SearchEntry.entity, not_kinds=left_out)[0].limit(COUNT_CAP + 1).subquery()
+        seen = dict(session.execute(select(inner.c.entity, func.count()).group_by(inner.c.entity)).all())
+        if sum(seen.values()) <= COUNT_CAP:
+            return counts | seen  # every remaining match was read: exact
+        if q.entity:
+            return {q.entity: COUNT_CAP + 1}
+        crowded = [kind for kind, n in seen.items() if n * 10 >= COUNT_CAP] or [max(seen, key=seen.get)]
+        counts.update((kind, _capped_count(session, q, kind=kind)) for kind in crowded)
+        left_out += crowded
 
 
 def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, *, kind: str | None = None,
-            not_kind: str | None = None) -> list[Any]:
+            not_kinds: Sequence[str] = ()) -> list[Any]:
     """The newest `limit` matches (record date, then id, newest first; undated last)."""
     if is_postgresql(session):
         order = (SearchEntry.record_date.desc().nulls_last(), SearchEntry.id.desc())
-        query = _select(session, q, *columns, kind=kind, not_kind=not_kind)[0].order_by(*order).limit(limit)
+        query = _select(session, q, *columns, kind=kind, not_kinds=not_kinds)[0].order_by(*order).limit(limit)
         anchor = session.scalar(select(func.max(SearchEntry.record_date)))
         for days in NEWEST_WINDOWS_DAYS:
             # A window holding `limit` matches holds the newest `limit`: everything outside it is older.
@@ -217,11 +226,11 @@ def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, *, 
     # matching ids come from FTS5 alone and the record-date index is read from its newest end.
     order = (SearchEntry.record_date.desc(), SearchEntry.id.desc())
     if q.text is None:
-        query = _select(session, q, *columns, kind=kind, not_kind=not_kind)[0]
+        query = _select(session, q, *columns, kind=kind, not_kinds=not_kinds)[0]
     else:
         # "id + 0": the matching ids are a set to test each entry against, not a list to look up one by
         # one (tens of thousands for a common word); the plan walks the record-date index instead.
-        ids = matching_ids(q.text, kind=kind or q.entity, not_kind=not_kind)
+        ids = matching_ids(q.text, kind=kind or q.entity, not_kinds=not_kinds)
         query = select(*columns).where((SearchEntry.id + 0).in_(ids), *q.conditions)
     return session.execute(query.order_by(*order).limit(limit)).all()
 
@@ -237,7 +246,7 @@ def _rows(session: Session, q: _Query, limit: int, many: bool) -> list[Any]:
         return session.execute(query.order_by(*order).limit(limit)).all()
     if q.entity:
         return _newest(session, q, columns, limit)
-    rows = _newest(session, q, columns, limit, not_kind=AUDIT)
+    rows = _newest(session, q, columns, limit, not_kinds=(AUDIT,))
     if len(rows) < limit:
         rows += _newest(session, q, columns, limit - len(rows), kind=AUDIT)
     return rows

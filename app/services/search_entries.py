@@ -32,7 +32,11 @@ def search_keys(text: str) -> str:
 
     PostgreSQL's parser reads "L2510-0147" as `l2510` and `-0147`, and neither engine finds "2510"
     inside `l2510`; so each compound token is added again as its letter/digit runs, its pieces and
-    run together ("L2510 0147", "L 2510 0147", "L25100147").
+    run together ("L2510 0147", "L 2510 0147", "L25100147"). Every tail of two or more runs or pieces
+    is run together too ("PH011-20261129-11" gives "2026112911", "L2510-0147" "25100147"): a
+    hyphenated word typed in a search must be found run together in the index, which lets
+    PostgreSQL's GIN index find it without reading every entry that merely holds its runs somewhere
+    (app/services/search_match.py).
     """
     keys: dict[str, None] = {}
     for token in text.split():
@@ -41,9 +45,11 @@ def search_keys(text: str) -> str:
             continue
         pieces = [p for run in runs for p in _PIECE.findall(run)]
         if len(runs) > 1:
-            keys[" ".join(runs)] = keys["".join(runs)] = None
+            keys[" ".join(runs)] = None
+            keys.update(("".join(runs[start:]), None) for start in range(len(runs) - 1))
         if len(pieces) > len(runs):
             keys[" ".join(pieces)] = None
+            keys.update(("".join(pieces[start:]), None) for start in range(1, len(pieces) - 1))
         if len(keys) >= KEYS_MAX:
             break
     return " ".join(keys)

@@ -2,8 +2,9 @@
 
 One meaning on both engines: every word must match, whole, except the last word typed, which may be
 the start of a word ("prefix last", as a search box is typed: "copper tot" finds "copper, total"); a
-word of several letter/digit runs ("COC-88121", "2026-11-17") is a phrase of those runs, in that order
-("COC-881" finds COC-88121); nothing the user types is ever read as syntax. Only the last word is a
+word of several letter/digit runs ("COC-88121", "2026-11-17") is a phrase of those runs, in that order,
+found within one code of the text ("COC-881" finds COC-88121, "20261129-11" finds PH011-20261129-11);
+nothing the user types is ever read as syntax. Only the last word is a
 prefix because a prefix of a common word ("outfall"*, "total"*) makes FTS5 merge the doclists of every
 token it starts (millions of entries at ten years of records) before anything is intersected, where a
 whole word is read lazily, skipping to the rare words' entries. SQLite reads it through FTS5, PostgreSQL through
@@ -15,6 +16,7 @@ but not the audit trail" is intersected by the index itself and only the rows sh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import cast, column, func, literal, literal_column, select, table
@@ -47,8 +49,13 @@ def fts5_query(text: str | None) -> str:
     FTS5 splits a quoted word into its runs and makes them a phrase; `*` makes its last token a prefix.
     """
     typed = words(text)
-    return " ".join('"' + word.replace('"', '""') + '"' + ("*" if n == len(typed) - 1 else "")
-                    for n, word in enumerate(typed))
+    phrases = []
+    for n, word in enumerate(typed):
+        phrases.append('"' + word.replace('"', '""') + '"' + ("*" if n == len(typed) - 1 else ""))
+        runs = _RUN.findall(word)
+        if len(runs) > 1:
+            phrases.append('"' + "".join(runs) + '"*')  # run together, within one code (see tsquery)
+    return " ".join(phrases)
 
 
 def tsquery(text: str | None) -> str:
@@ -58,10 +65,16 @@ def tsquery(text: str | None) -> str:
     phrases: dict[str, None] = {}
     for n, word in enumerate(typed):
         runs = [run.lower() for run in _RUN.findall(word)]
+        joined = "".join(runs)
         if n == len(typed) - 1:
             runs[-1] += ":*"
-        phrase = " <-> ".join(runs)
-        phrases[f"({phrase})" if len(runs) > 1 else phrase] = None
+        if len(runs) == 1:
+            phrases[runs[0]] = None
+        else:
+            # The runs together, as a prefix: search_keys() stores every tail of a code run together, so
+            # this GIN can answer; the phrase (positions, which GIN does not hold) is then checked only on
+            # the few entries holding it, not on every entry that has "2026", "11" and a "17..." somewhere.
+            phrases[f"{joined}:* & ({' <-> '.join(runs)})"] = None
     return " & ".join(phrases)
 
 
@@ -71,23 +84,23 @@ def _fts5_kind(kind: str) -> str:
     return '(entity : "' + kind.replace("_", " ") + '")'
 
 
-def fts5_match(text: str | None, *, kind: str | None = None, not_kind: str | None = None) -> str:
-    """The MATCH expression: the user's words in title and body, narrowed to a kind or away from one."""
+def fts5_match(text: str | None, *, kind: str | None = None, not_kinds: Sequence[str] = ()) -> str:
+    """The MATCH expression: the user's words in title and body, narrowed to a kind or away from some."""
     expression = "({title body} : (" + fts5_query(text) + "))"
     if kind:
         expression += " AND " + _fts5_kind(kind)
-    if not_kind:
-        expression += " NOT " + _fts5_kind(not_kind)
+    if not_kinds:
+        expression += " NOT (" + " OR ".join(_fts5_kind(k) for k in not_kinds) + ")"
     return expression
 
 
-def _pg_query(text: str | None, kind: str | None, not_kind: str | None) -> Any:
+def _pg_query(text: str | None, kind: str | None, not_kinds: Sequence[str]) -> Any:
     query = func.to_tsquery(_SIMPLE, tsquery(text))
     # The kind lexeme "@sample" is given as a tsquery value, not parsed: the parser would drop the "@".
     if kind:
         query = query.op("&&")(cast(literal(f"'@{kind}'"), TSQUERY))
-    if not_kind:
-        query = query.op("&&")(cast(literal(f"!'@{not_kind}'"), TSQUERY))
+    if not_kinds:
+        query = query.op("&&")(cast(literal(" & ".join(f"!'@{k}'" for k in not_kinds)), TSQUERY))
     return query
 
 
@@ -96,22 +109,22 @@ def is_postgresql(session: Session) -> bool:
 
 
 def full_text(session: Session, text: str | None, *, kind: str | None = None,
-              not_kind: str | None = None) -> tuple[Any, Any, Any]:
+              not_kinds: Sequence[str] = ()) -> tuple[Any, Any, Any]:
     """(FROM clause, match condition, ordering by relevance) for this engine."""
     if is_postgresql(session):
         # Matched and ranked on the stored, GIN-indexed vector: title weighted A over the body, as FTS5's
         # bm25 weighs the title ten to one; no row's text is parsed again to rank it.
-        query = _pg_query(text, kind, not_kind)
+        query = _pg_query(text, kind, not_kinds)
         return SearchEntry.__table__, VECTOR.op("@@")(query), func.ts_rank(VECTOR, query).desc()
     source = FTS.join(SearchEntry.__table__, SearchEntry.id == FTS.c.rowid)
     # A title match weighs ten times a body match, the kind's words nothing; bm25 is lower for better.
     ranked = func.bm25(literal_column("search_fts"), literal_column("10.0"), literal_column("1.0"),
                        literal_column("0.0"))
-    match = literal_column("search_fts").op("MATCH")(fts5_match(text, kind=kind, not_kind=not_kind))
+    match = literal_column("search_fts").op("MATCH")(fts5_match(text, kind=kind, not_kinds=not_kinds))
     return source, match, ranked.asc()
 
 
-def matching_ids(text: str | None, *, kind: str | None = None, not_kind: str | None = None) -> Any:
+def matching_ids(text: str | None, *, kind: str | None = None, not_kinds: Sequence[str] = ()) -> Any:
     """SQLite: the ids of the matching entries, read from the FTS5 index alone (no entry row is read)."""
-    match = literal_column("search_fts").op("MATCH")(fts5_match(text, kind=kind, not_kind=not_kind))
+    match = literal_column("search_fts").op("MATCH")(fts5_match(text, kind=kind, not_kinds=not_kinds))
     return select(FTS.c.rowid).where(match)

@@ -310,7 +310,7 @@ def test_postgresql_answers_from_the_gin_index(db, samples):
         pytest.skip("the GIN index exists on PostgreSQL only")
     from app.services.search_match import full_text
 
-    source, match, ranking = full_text(db.session, "copper L2510", not_kind="audit_entry")
+    source, match, ranking = full_text(db.session, "copper L2510", not_kinds=("audit_entry",))
     query = select(SearchEntry.id).select_from(source).where(match)
     sql = str(query.order_by(ranking).compile(dialect=db.session.connection().dialect,
                                               compile_kwargs={"literal_binds": True}))

@@ -17,7 +17,7 @@ from app.services import search as search_service
 from app.services.documents import DocumentUpload, store_document
 from app.services.permits import import_permit_definition
 from app.services.results import record_result
-from app.services.search import COUNT_CAP, count_matches, run_search, search, tsquery
+from app.services.search import COUNT_CAP, count_matches, fts5_query, run_search, search, tsquery
 from app.services.search_match import fts5_match
 from tests.factories import permit_document
 
@@ -59,8 +59,9 @@ def test_a_hyphenated_word_is_a_phrase_of_its_runs_on_both_engines(db, copper_mo
                                               kind="correspondence", title="Letter", document_date=date(2026, 3, 3)),
                    store=tmp_path, actor_label="test")
     db.session.commit()
-    assert tsquery("COC-70003 copper") == "(coc <-> 70003) & copper:*"
-    assert tsquery("copper COC-700") == "copper & (coc <-> 700:*)"
+    assert tsquery("COC-70003 copper") == "coc70003:* & (coc <-> 70003) & copper:*"
+    assert tsquery("copper COC-700") == "copper & coc700:* & (coc <-> 700:*)"
+    assert fts5_query("COC-70003 copper") == '"COC-70003" "COC70003"* "copper"*'
     found = {_key(h) for h in search(db.session, "COC-70003")}
     assert found and all(entity != "document" for entity, _ in found)
     assert any(entity == "document" for entity, _ in {_key(h) for h in search(db.session, "COC 70003")})
@@ -70,7 +71,8 @@ def test_a_hyphenated_word_is_a_phrase_of_its_runs_on_both_engines(db, copper_mo
 
 def test_the_kind_is_matched_inside_the_index():
     assert fts5_match("copper", kind="audit_entry") == '({title body} : ("copper"*)) AND (entity : "audit entry")'
-    assert fts5_match("copper", not_kind="audit_entry") == '({title body} : ("copper"*)) NOT (entity : "audit entry")'
+    assert fts5_match("copper", not_kinds=["audit_entry", "result"]) == (
+        '({title body} : ("copper"*)) NOT ((entity : "audit entry") OR (entity : "result"))')
 
 
 def test_a_kind_word_typed_by_the_user_matches_text_not_the_kind(db, copper_month):
@@ -141,3 +143,32 @@ def test_only_the_last_word_may_be_the_start_of_a_word(db, copper_month):
     assert {_key(h) for h in search(db.session, "copper total", entity="result")} == found
     assert {_key(h) for h in search(db.session, "L2503-0001 cop", entity="result")} == {
         _key(h) for h in search(db.session, "L2503-0001", entity="result")}
+
+
+def test_a_code_is_found_from_any_of_its_runs_onwards(db, copper_month):
+    # A code's tail, typed whole or in part (search_keys stores every tail of a code run together).
+    sample = {_key(h) for h in search(db.session, "L2503-0004", entity="sample")}
+    assert len(sample) == 1
+    assert {_key(h) for h in search(db.session, "2503-0004", entity="sample")} == sample  # from its digits on
+    assert {_key(h) for h in search(db.session, "503-0004", entity="sample")} == set()  # not from inside a run
+    assert {_key(h) for h in search(db.session, "COC-70004", entity="sample")} == sample
+    assert {_key(h) for h in search(db.session, "COC-7000", entity="sample")} >= sample
+
+
+def test_migration_0014_writes_the_tails_into_entries_written_before_it(db, copper_month):
+    """Entries described before 0014_search_code_tails get the keys entry() gives now, and nothing else changes."""
+    import importlib.util
+    from pathlib import Path
+
+    from app.services.search_entries import KEYS_MARK, search_keys
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "20261201_0014_search_code_tails.py"
+    spec = importlib.util.spec_from_file_location("migration_0014", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for entry in db.session.scalars(select(SearchEntry)):
+        text = entry.body.split("\n" + KEYS_MARK, 1)[0]
+        assert migration._rekeyed(entry.title, entry.body) == entry.body  # already current: left alone
+        # As 0013 wrote it: other keys (here a stale pair only), no tails.
+        without_tails = f"{text}\n{KEYS_MARK}L2503 0001" if search_keys(f"{entry.title} {text}") else text
+        assert migration._rekeyed(entry.title, without_tails) == entry.body
