@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import cast, column, func, literal, literal_column, select, table
+from sqlalchemy import and_, cast, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects import postgresql  # noqa: F401  (gives func.to_tsvector & co. their PostgreSQL types)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
@@ -58,10 +58,10 @@ def fts5_query(text: str | None) -> str:
     return " ".join(phrases)
 
 
-def tsquery(text: str | None) -> str:
-    """FTS5's reading of fts5_query() in to_tsquery's words: each word's runs a phrase (`<->`), every word
-    required, the last run of the last word a prefix; only lower-case letter/digit runs reach to_tsquery."""
+def _tsquery_parts(text: str | None) -> tuple[list[str], list[str]]:
+    """(what PostgreSQL's GIN index can answer: whole lexemes and prefixes; the phrases it cannot)."""
     typed = words(text)
+    indexed: dict[str, None] = {}
     phrases: dict[str, None] = {}
     for n, word in enumerate(typed):
         runs = [run.lower() for run in _RUN.findall(word)]
@@ -69,13 +69,23 @@ def tsquery(text: str | None) -> str:
         if n == len(typed) - 1:
             runs[-1] += ":*"
         if len(runs) == 1:
-            phrases[runs[0]] = None
+            indexed[runs[0]] = None
         else:
             # The runs together, as a prefix: search_keys() stores every tail of a code run together, so
-            # this GIN can answer; the phrase (positions, which GIN does not hold) is then checked only on
-            # the few entries holding it, not on every entry that has "2026", "11" and a "17..." somewhere.
-            phrases[f"{joined}:* & ({' <-> '.join(runs)})"] = None
-    return " & ".join(phrases)
+            # the GIN index finds the few entries holding it; the phrase (positions, which GIN does not
+            # hold) is checked on those rows only. Given to the index, the phrase made it read the
+            # posting lists of "2026", "11" and of every lexeme starting "17".
+            indexed[f"{joined}:*"] = None
+            phrases[f"({' <-> '.join(runs)})"] = None
+    return list(indexed), list(phrases)
+
+
+def tsquery(text: str | None) -> str:
+    """FTS5's reading of fts5_query() in to_tsquery's words: each word's runs a phrase (`<->`) and run
+    together, every word required, the last run of the last word a prefix; only lower-case letter/digit
+    runs ever reach to_tsquery."""
+    indexed, phrases = _tsquery_parts(text)
+    return " & ".join(indexed + phrases)
 
 
 def _fts5_kind(kind: str) -> str:
@@ -94,14 +104,22 @@ def fts5_match(text: str | None, *, kind: str | None = None, not_kinds: Sequence
     return expression
 
 
-def _pg_query(text: str | None, kind: str | None, not_kinds: Sequence[str]) -> Any:
-    query = func.to_tsquery(_SIMPLE, tsquery(text))
+def _pg_condition(text: str | None, kind: str | None, not_kinds: Sequence[str]) -> tuple[Any, Any]:
+    """(the match condition, the whole query to rank by)."""
+    indexed, phrases = _tsquery_parts(text)
+    query = func.to_tsquery(_SIMPLE, " & ".join(indexed))
     # The kind lexeme "@sample" is given as a tsquery value, not parsed: the parser would drop the "@".
     if kind:
         query = query.op("&&")(cast(literal(f"'@{kind}'"), TSQUERY))
     if not_kinds:
         query = query.op("&&")(cast(literal(" & ".join(f"!'@{k}'" for k in not_kinds)), TSQUERY))
-    return query
+    condition = VECTOR.op("@@")(query)
+    if not phrases:
+        return condition, query
+    # ts_match_vq is the function behind @@: as a function it is not offered to the index, so the
+    # phrases are checked on the rows the index found, never given to the index (see _tsquery_parts).
+    whole = func.to_tsquery(_SIMPLE, tsquery(text))
+    return and_(condition, func.ts_match_vq(VECTOR, whole)), whole
 
 
 def is_postgresql(session: Session) -> bool:
@@ -114,8 +132,8 @@ def full_text(session: Session, text: str | None, *, kind: str | None = None,
     if is_postgresql(session):
         # Matched and ranked on the stored, GIN-indexed vector: title weighted A over the body, as FTS5's
         # bm25 weighs the title ten to one; no row's text is parsed again to rank it.
-        query = _pg_query(text, kind, not_kinds)
-        return SearchEntry.__table__, VECTOR.op("@@")(query), func.ts_rank(VECTOR, query).desc()
+        condition, ranked_by = _pg_condition(text, kind, not_kinds)
+        return SearchEntry.__table__, condition, func.ts_rank(VECTOR, ranked_by).desc()
     source = FTS.join(SearchEntry.__table__, SearchEntry.id == FTS.c.rowid)
     # A title match weighs ten times a body match, the kind's words nothing; bm25 is lower for better.
     ranked = func.bm25(literal_column("search_fts"), literal_column("10.0"), literal_column("1.0"),
