@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.audit import AuditEntry
@@ -43,6 +43,7 @@ SNIPPET_LENGTH = 200
 # The newest matches of a common word are looked for in the newest month, year, ten years, then all
 # (PostgreSQL: its GIN index holds no order, so each window is intersected with the record-date index).
 NEWEST_WINDOWS_DAYS = (31, 366, 3660, None)
+RECORDS, TRAIL = "records", "audit trail"  # the two sides of the index (_sides)
 
 _RUN = re.compile(r"[^\W_]+")
 
@@ -167,10 +168,25 @@ def _query(text: str | None, *, entity: str | None = None, permit_id: int | None
     return _Query(text, entity, conditions)
 
 
-def _select(session: Session, q: _Query, *columns, kind: str | None = None,
+def _side(q: _Query, side: str, kind: str | None, not_kinds: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
+    """The kind / kinds left out that one side of the index means: the audit trail, or the records."""
+    if side == TRAIL:
+        return AUDIT, ()
+    return kind or q.entity, (AUDIT, *not_kinds)
+
+
+def _sides(q: _Query) -> list[str]:
+    """The records first, then the audit trail, which restates every change to every record. Every
+    full-text query reads one side: on PostgreSQL each side has its own GIN index (0015_search_sides)."""
+    if q.entity == AUDIT:
+        return [TRAIL]
+    return [RECORDS] if q.entity else [RECORDS, TRAIL]
+
+
+def _select(session: Session, q: _Query, *columns, side: str, kind: str | None = None,
             not_kinds: Sequence[str] = ()) -> tuple[Any, Any]:
-    """(SELECT columns of the matches of q, narrowed to a kind or away from some; its ranking or None)."""
-    kind = kind or q.entity
+    """(SELECT columns of one side's matches of q, narrowed to a kind or away from some; its ranking or None)."""
+    kind, not_kinds = _side(q, side, kind, not_kinds)
     if q.text is None:
         kinds = ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity.not_in(not_kinds)]
                                                                   if not_kinds else [])
@@ -180,41 +196,45 @@ def _select(session: Session, q: _Query, *columns, kind: str | None = None,
     return select(*columns).select_from(source).where(match, *q.conditions), ranking
 
 
-def _capped_count(session: Session, q: _Query, *, kind: str | None = None) -> int:
-    """How many entries match, counting no further than COUNT_CAP + 1."""
+def _capped_count(session: Session, q: _Query, *, side: str, kind: str | None = None) -> int:
+    """How many entries of one side match, counting no further than COUNT_CAP + 1."""
     if q.text is not None and not q.conditions and not is_postgresql(session):
-        inner = matching_ids(q.text, kind=kind or q.entity)  # FTS5 alone: no entry row is read
+        kind, not_kinds = _side(q, side, kind, ())
+        inner = matching_ids(q.text, kind=kind, not_kinds=not_kinds)  # FTS5 alone: no entry row is read
     else:
-        inner = _select(session, q, SearchEntry.id, kind=kind)[0]
+        inner = _select(session, q, SearchEntry.id, side=side, kind=kind)[0]
     return session.scalar(select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery()))
 
 
-def _counts(session: Session, q: _Query) -> dict[str, int]:
-    """Matches by kind, each exact up to COUNT_CAP, so that a kind with three matches says 3 even when
-    another has fifty thousand. A pass reads at most COUNT_CAP + 1 matches; when it fills, the kinds
-    that filled it are counted alone and the next pass looks for the others without them (a common
-    word: results and the audit trail fill the first pass; documents and notices are found by the
-    second). A few passes, where counting each kind alone costs one full-text query per kind."""
+def _side_counts(session: Session, q: _Query, side: str) -> dict[str, int]:
+    """One side's matches by kind, each exact up to COUNT_CAP, so that a kind with three matches says 3
+    even when another has fifty thousand. A pass reads at most COUNT_CAP + 1 matches; when it fills,
+    the kinds that filled it are counted alone and the next pass looks for the others without them (a
+    common word: the results fill the first pass; documents and notices are found by the second)."""
     counts: dict[str, int] = {}
     left_out: list[str] = []
     while True:
-        inner = _select(session, q, SearchEntry.entity, not_kinds=left_out)[0].limit(COUNT_CAP + 1).subquery()
+        inner = _select(session, q, SearchEntry.entity, side=side, not_kinds=left_out)[0].limit(COUNT_CAP + 1)
+        inner = inner.subquery()
         seen = dict(session.execute(select(inner.c.entity, func.count()).group_by(inner.c.entity)).all())
         if sum(seen.values()) <= COUNT_CAP:
             return counts | seen  # every remaining match was read: exact
-        if q.entity:
-            return {q.entity: COUNT_CAP + 1}
+        if side == TRAIL or q.entity:
+            return {q.entity or AUDIT: COUNT_CAP + 1}
         crowded = [kind for kind, n in seen.items() if n * 10 >= COUNT_CAP] or [max(seen, key=seen.get)]
-        counts.update((kind, _capped_count(session, q, kind=kind)) for kind in crowded)
+        counts.update((kind, _capped_count(session, q, side=side, kind=kind)) for kind in crowded)
         left_out += crowded
 
 
-def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, *, kind: str | None = None,
-            not_kinds: Sequence[str] = ()) -> list[Any]:
-    """The newest `limit` matches (record date, then id, newest first; undated last)."""
+def _counts(session: Session, q: _Query) -> dict[str, int]:
+    return {kind: n for side in _sides(q) for kind, n in _side_counts(session, q, side).items()}
+
+
+def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, side: str) -> list[Any]:
+    """One side's newest `limit` matches (record date, then id, newest first; undated last)."""
     if is_postgresql(session):
         order = (SearchEntry.record_date.desc().nulls_last(), SearchEntry.id.desc())
-        query = _select(session, q, *columns, kind=kind, not_kinds=not_kinds)[0].order_by(*order).limit(limit)
+        query = _select(session, q, *columns, side=side)[0].order_by(*order).limit(limit)
         anchor = session.scalar(select(func.max(SearchEntry.record_date)))
         for days in NEWEST_WINDOWS_DAYS:
             # A window holding `limit` matches holds the newest `limit`: everything outside it is older.
@@ -226,29 +246,30 @@ def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, *, 
     # matching ids come from FTS5 alone and the record-date index is read from its newest end.
     order = (SearchEntry.record_date.desc(), SearchEntry.id.desc())
     if q.text is None:
-        query = _select(session, q, *columns, kind=kind, not_kinds=not_kinds)[0]
+        query = _select(session, q, *columns, side=side)[0]
     else:
         # "id + 0": the matching ids are a set to test each entry against, not a list to look up one by
         # one (tens of thousands for a common word); the plan walks the record-date index instead.
-        ids = matching_ids(q.text, kind=kind or q.entity, not_kinds=not_kinds)
+        kind, not_kinds = _side(q, side, None, ())
+        ids = matching_ids(q.text, kind=kind, not_kinds=not_kinds)
         query = select(*columns).where((SearchEntry.id + 0).in_(ids), *q.conditions)
+    return session.execute(query.order_by(*order).limit(limit)).all()
+
+
+def _ranked(session: Session, q: _Query, columns: Sequence[Any], limit: int, side: str) -> list[Any]:
+    query, ranking = _select(session, q, *columns, side=side)
+    order = (ranking, SearchEntry.record_date.desc().nulls_last(), SearchEntry.id.desc())
     return session.execute(query.order_by(*order).limit(limit)).all()
 
 
 def _rows(session: Session, q: _Query, limit: int, many: bool) -> list[Any]:
     columns = (SearchEntry.entity, SearchEntry.entity_id, SearchEntry.title, SearchEntry.body,
                SearchEntry.record_date, SearchEntry.outfall, SearchEntry.parameter_code)
-    if q.text is not None and not many:
-        query, ranking = _select(session, q, *columns)
-        # The audit trail restates every change to every record: the records themselves come first.
-        order = (case((SearchEntry.entity == AUDIT, 1), else_=0), ranking,
-                 SearchEntry.record_date.desc().nulls_last(), SearchEntry.id.desc())
-        return session.execute(query.order_by(*order).limit(limit)).all()
-    if q.entity:
-        return _newest(session, q, columns, limit)
-    rows = _newest(session, q, columns, limit, not_kinds=(AUDIT,))
-    if len(rows) < limit:
-        rows += _newest(session, q, columns, limit - len(rows), kind=AUDIT)
+    read = _ranked if q.text is not None and not many else _newest
+    rows: list[Any] = []
+    for side in _sides(q):
+        if len(rows) < limit:
+            rows += read(session, q, columns, limit - len(rows), side)
     return rows
 
 
@@ -270,7 +291,7 @@ def search(session: Session, text: str | None, *, entity: str | None = None, per
     if q is None:
         return []
     index_pending(session)  # what this transaction changed is found too, committed or not
-    many = q.text is not None and _capped_count(session, q) > COUNT_CAP
+    many = q.text is not None and sum(_capped_count(session, q, side=side) for side in _sides(q)) > COUNT_CAP
     return _hits(session, q, limit, many)
 
 
