@@ -15,7 +15,7 @@ from app.models.base import utcnow
 from app.models.monitoring import Result, ResultRevision
 from app.models.permit import Permit, PermitVersion
 from app.models.schedule import CANCELLED, COLLECTED, MISSED, SCHEDULED, SamplingEvent
-from app.services.audit import audit_context, audit_inserted
+from app.services.audit import Change, audit_context, record_changes, snapshot_of
 from app.services.monitoring_data import rules_of
 
 DEFAULT_HORIZON_DAYS = 90
@@ -125,7 +125,9 @@ def _plan(session: Session, permit: Permit, today: date, end: date, change: Sche
                 event.status_reason = "re-planned: the permit in force no longer requires this trip"
                 change.cancelled += 1
         written = _insert_events(session, new_rows)
-        audit_inserted(session, SamplingEvent, written)
+        # The bulk INSERT passes the flush hook by: each new trip's `create` entry, its full snapshot.
+        record_changes(session, [Change(SamplingEvent.__tablename__, row["id"], "create", None,
+                                        snapshot_of(SamplingEvent, row)) for row in written])
         change.added += len(written)
         session.flush()
     return len(written) < len(new_rows)
