@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -25,6 +24,7 @@ from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.schedule import CANCELLED, SamplingEvent
 from app.services.audit import Change, audit_context, record_changes
 from app.services.audit import snapshot_of as snapshot
+from app.services.bulk_rows import insert_with_ids
 from app.services.result_bulk import CreatedSample, FilePlanner
 from app.services.results import IMPORTED, ResultPlan
 from app.services.search_index import note_written
@@ -69,19 +69,6 @@ class ScheduledEvents:
                 if entry["code"] == code and entry["window_start"] <= text <= entry["window_end"]:
                     return planned.id
         return None
-
-
-def _insert_with_ids(connection: Connection, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
-    """INSERT the rows in one executemany and set each row's "id", matched back by its unique `key`.
-
-    RETURNING in the order of the parameters is not something SQLite promises, so SQLAlchemy sends
-    such an insert there one row per statement; the table's unique key needs no order at all.
-    """
-    statement = insert(table).returning(table.c.id, *(table.c[name] for name in key))
-    found = connection.execute(statement, [{k: v for k, v in row.items() if k != "id"} for row in rows])
-    ids = {tuple(returned[1:]): returned[0] for returned in found}
-    for row in rows:
-        row["id"] = ids[tuple(row[name] for name in key)]
 
 
 @dataclass
@@ -153,7 +140,7 @@ class BulkStore:
         new = [r for r in rows if r.new_sample is not None]
         table = Sample.__table__
         if new:
-            _insert_with_ids(connection, table, [r.new_values for r in new], ("permit_id", "sample_code"))
+            insert_with_ids(connection, table, [r.new_values for r in new], ("permit_id", "sample_code"))
             for row in new:
                 row.new_sample.values["id"] = row.new_values["id"]
         for row in rows:
@@ -165,9 +152,9 @@ class BulkStore:
                 if loaded is not None:  # read by a lookup before this update: its field record is stale now
                     self.session.expire(loaded)
         results = [self._result_values(row) for row in rows]
-        _insert_with_ids(connection, Result.__table__, results, ("permit_id", "sample_id", "parameter_code"))
+        insert_with_ids(connection, Result.__table__, results, ("permit_id", "sample_id", "parameter_code"))
         revisions = [self._revision_values(row, result) for row, result in zip(rows, results)]
-        _insert_with_ids(connection, ResultRevision.__table__, revisions, ("result_id", "revision"))
+        insert_with_ids(connection, ResultRevision.__table__, revisions, ("result_id", "revision"))
         self._audit(rows, results, revisions)
         self._note_for_search([r.new_values["id"] for r in new], [r["id"] for r in results])
 
