@@ -22,8 +22,7 @@ from sqlalchemy.orm.util import identity_key
 from app.models.base import utcnow
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.schedule import CANCELLED, SamplingEvent
-from app.services.audit import Change, audit_context, record_changes
-from app.services.audit import snapshot_of as snapshot
+from app.services.audit import Change, audit_context, record_changes, snapshot_of
 from app.services.bulk_rows import insert_with_ids
 from app.services.result_bulk import CreatedSample, FilePlanner
 from app.services.results import IMPORTED, ResultPlan
@@ -122,9 +121,9 @@ class BulkStore:
             changes = {n: v for n, v in record.items() if v is not None and created.values[n] is None}
             fill = None
             if changes:
-                before = snapshot(Sample, _as_loaded(created.values))
+                before = snapshot_of(Sample, _as_loaded(created.values))
                 created.values.update(changes)
-                fill = (changes, before, snapshot(Sample, _as_loaded(created.values)))
+                fill = (changes, before, snapshot_of(Sample, _as_loaded(created.values)))
             self._waiting.append(_Row(plan, None, None, created, fill, None))
         if len(self._waiting) >= STORE_CHUNK:
             self.flush()
@@ -180,13 +179,13 @@ class BulkStore:
             # sample's filled-in field record), the revision.
             if row.new_sample is not None:
                 changes.append(Change("sample", row.new_values["id"], "create", None,
-                                      snapshot(Sample, row.new_values), reason))
-            changes.append(Change("result", result["id"], "create", None, snapshot(Result, result), reason))
+                                      snapshot_of(Sample, row.new_values), reason))
+            changes.append(Change("result", result["id"], "create", None, snapshot_of(Result, result), reason))
             if row.fill is not None:
                 changes.append(Change("sample", row.created.values["id"], "update", row.fill[1], row.fill[2],
                                       reason))
             changes.append(Change("result_revision", revision["id"], "create", None,
-                                  snapshot(ResultRevision, revision), reason))
+                                  snapshot_of(ResultRevision, revision), reason))
         with audit_context(self.session, actor_id=self.actor_id, actor_label=self.actor_label):
             record_changes(self.session, changes)
 
