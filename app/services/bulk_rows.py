@@ -1,11 +1,12 @@
 """INSERTs of many rows whose new ids the caller needs next (audit entries, links), fast on both engines.
 
 INSERT ... RETURNING of a batch is what SQLAlchemy offers for this, but the two engines pay for it
-differently. On PostgreSQL it is sent as one multi-row VALUES statement per 500 rows, planned afresh
-each time: five times the cost of the plain executemany (1.1 s against 0.22 s for 5,000 revisions).
-There the ids are drawn from the table's own sequence in one query and the rows inserted plainly.
-On SQLite the batched RETURNING is cheap, but not in the order of the rows, so the ids are matched
-back by the table's unique key (asking for parameter order makes SQLAlchemy send a row per statement).
+differently. On PostgreSQL (psycopg) it is sent as multi-row VALUES statements with thousands of
+parameters each, measured at five times the plain executemany (1.1 s against 0.22 s for 5,000
+revisions); there the ids are drawn from the table's own sequence in one query and the rows are
+inserted plainly. On SQLite the batched RETURNING is cheap, but SQLite does not promise its rows in
+the order of the parameters, so the ids are matched back by the table's unique key (asking for that
+order makes SQLAlchemy send one row per statement there).
 """
 from __future__ import annotations
 
