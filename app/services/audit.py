@@ -1,9 +1,9 @@
 """Writes the audit trail in the same transaction as every change to a compliance record."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, inspect, insert, select, text
 from sqlalchemy.orm import Session
@@ -85,6 +85,40 @@ def _base_row(session: Session, entity: str, entity_id: str, action: str,
     }
 
 
+class Change(NamedTuple):
+    """One change to a compliance record written by a bulk statement, as the flush hook would audit it."""
+
+    entity: str  # the table name, as the flush hook names it
+    entity_id: int | str
+    action: str  # create | update
+    before: dict | None
+    after: dict | None
+    reason: str | None = None  # None: the audit_context's reason
+
+
+_SNAPSHOT_KEYS: dict[type, list[str]] = {}
+
+
+def snapshot_of(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """What `audit_snapshot()` gives for an object of `model` holding these column values."""
+    keys = _SNAPSHOT_KEYS.get(model)
+    if keys is None:
+        keys = _SNAPSHOT_KEYS[model] = [attr.key for attr in inspect(model).column_attrs
+                                        if attr.key not in model.__audit_exclude__]
+    return {key: json_value(values.get(key)) for key in keys}
+
+
+def record_changes(session: Session, changes: Iterable[Change]) -> None:
+    """Audit changes that bulk INSERTs and UPDATEs wrote past the flush hook: one entry per change, in
+    the caller's transaction and in the order given, chained after the trail's tail like any other.
+
+    The actor is the session's audit_context, as for a flushed change; each change may carry its own reason.
+    """
+    rows = [_base_row(session, c.entity, str(c.entity_id), c.action, c.before, c.after, c.reason) for c in changes]
+    if rows:
+        _append(session, rows)
+
+
 def record_event(session: Session, *, entity: str, entity_id: str | int, action: str,
                  before: dict | None = None, after: dict | None = None, reason: str | None = None) -> None:
     """An explicit audit entry for something that is not a row change (a sign-in, a lock-out)."""
@@ -143,13 +177,3 @@ def verify_audit_trail(session: Session) -> tuple[int, BrokenLink | None]:
     finally:
         rows.close()
     return count, broken
-
-
-def audit_inserted(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """`create` entries for compliance records written by one bulk INSERT, which the flush hook never
-    sees: the snapshot audit_snapshot() would give (every column by its key, ids included), in the
-    caller's transaction, in the order of `rows`."""
-    keys = [attr.key for attr in inspect(model).column_attrs if attr.key not in model.__audit_exclude__]
-    if rows:
-        _append(session, [_base_row(session, model.__tablename__, str(row["id"]), "create", None,
-                                    {key: json_value(row.get(key)) for key in keys}) for row in rows])

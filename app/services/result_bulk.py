@@ -20,8 +20,8 @@ from app.domain.result_fields import ResultFieldError, ResultFields, parse_resul
 from app.models.monitoring import Result, Sample
 from app.models.permit import MonitoredParameter, Permit
 from app.services.permits import permit_version_on
-from app.services.results import (IMPORTED, REVISED, UNCHANGED, ResultConflict, ResultPlan, _check_sample_record,
-                                  _same, find_permit, monitored_parameter)
+from app.services.results import (IMPORTED, REVISED, UNCHANGED, ResultConflict, ResultPlan, check_sample_record,
+                                  find_permit, monitored_parameter, same_as_revision)
 
 CHUNK = 500  # keys per IN query; also how many read rows wait for their lookups
 
@@ -154,13 +154,13 @@ class FilePlanner:
             raise ResultConflict("sample_id", f"sample {fields.sample_id} was collected at outfall {place[0]} "
                                               f"location {place[1]}, not {fields.outfall} {location}")
         if created is not None:
-            _check_sample_record(created.record(), fields)
+            check_sample_record(created.record(), fields)
         elif sample is not None:
-            _check_sample_record(sample, fields)
+            check_sample_record(sample, fields)
         result = found.results.get((permit.id, fields.sample_id, fields.parameter_code))
         if result is None:
             return ResultPlan(IMPORTED, permit, parameter, fields, None, sample)
-        if _same(result.current, fields):
+        if same_as_revision(result.current, fields):
             return ResultPlan(UNCHANGED, permit, parameter, fields, result, sample)
         if self.actor_id is None or not fields.correction_reason:
             raise ResultConflict("value", f"sample {fields.sample_id} {fields.parameter_code} is already stored "

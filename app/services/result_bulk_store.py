@@ -15,32 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.models.audited import json_value
 from app.models.base import utcnow
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.schedule import CANCELLED, SamplingEvent
-from app.services.audit import APPENDED_SEQS, _append, _base_row, audit_context
+from app.services.audit import Change, audit_context, record_changes, snapshot_of
+from app.services.bulk_rows import insert_with_ids
 from app.services.result_bulk import CreatedSample, FilePlanner
 from app.services.results import IMPORTED, ResultPlan
-from app.services.search_index import PENDING, PENDING_LIMIT, _note_changes, index_pending
+from app.services.search_index import note_written
 
 STORE_CHUNK = 500  # rows per executemany
-
-
-def _columns(model: type) -> list[str]:
-    return [a.key for a in inspect(model).column_attrs if a.key not in model.__audit_exclude__]
-
-
-_SNAPSHOT_COLUMNS = {model: _columns(model) for model in (Sample, Result, ResultRevision)}
-
-
-def snapshot(model: type, values: dict[str, Any]) -> dict[str, Any]:
-    """What `Audited.audit_snapshot` gives for an object holding these column values."""
-    return {key: json_value(values.get(key)) for key in _SNAPSHOT_COLUMNS[model]}
 
 
 def _as_loaded(values: dict[str, Any]) -> dict[str, Any]:
@@ -133,9 +121,9 @@ class BulkStore:
             changes = {n: v for n, v in record.items() if v is not None and created.values[n] is None}
             fill = None
             if changes:
-                before = snapshot(Sample, _as_loaded(created.values))
+                before = snapshot_of(Sample, _as_loaded(created.values))
                 created.values.update(changes)
-                fill = (changes, before, snapshot(Sample, _as_loaded(created.values)))
+                fill = (changes, before, snapshot_of(Sample, _as_loaded(created.values)))
             self._waiting.append(_Row(plan, None, None, created, fill, None))
         if len(self._waiting) >= STORE_CHUNK:
             self.flush()
@@ -151,10 +139,9 @@ class BulkStore:
         new = [r for r in rows if r.new_sample is not None]
         table = Sample.__table__
         if new:
-            ids = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                     [{k: v for k, v in r.new_values.items() if k != "id"} for r in new]).scalars()
-            for row, new_id in zip(new, ids, strict=True):
-                row.new_values["id"] = row.new_sample.values["id"] = new_id
+            insert_with_ids(connection, table, [r.new_values for r in new], ("permit_id", "sample_code"))
+            for row in new:
+                row.new_sample.values["id"] = row.new_values["id"]
         for row in rows:
             if row.fill is not None:
                 changes, before, after = row.fill
@@ -164,17 +151,9 @@ class BulkStore:
                 if loaded is not None:  # read by a lookup before this update: its field record is stale now
                     self.session.expire(loaded)
         results = [self._result_values(row) for row in rows]
-        table = Result.__table__
-        for values, new_id in zip(results, connection.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [{k: v for k, v in r.items() if k != "id"} for r in results]).scalars(), strict=True):
-            values["id"] = new_id
+        insert_with_ids(connection, Result.__table__, results, ("permit_id", "sample_id", "parameter_code"))
         revisions = [self._revision_values(row, result) for row, result in zip(rows, results)]
-        table = ResultRevision.__table__
-        for values, new_id in zip(revisions, connection.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [{k: v for k, v in r.items() if k != "id"} for r in revisions]).scalars(), strict=True):
-            values["id"] = new_id
+        insert_with_ids(connection, ResultRevision.__table__, revisions, ("result_id", "revision"))
         self._audit(rows, results, revisions)
         self._note_for_search([r.new_values["id"] for r in new], [r["id"] for r in results])
 
@@ -192,32 +171,24 @@ class BulkStore:
                     entered_at=self.now, reason=None, entered_by_id=self.actor_id, **fields.stored_values())
 
     def _audit(self, rows: list[_Row], results: list[dict], revisions: list[dict]) -> None:
-        entries = []
+        changes = []
         for row, result, revision in zip(rows, results, revisions):
-            with audit_context(self.session, actor_id=self.actor_id, actor_label=self.actor_label,
-                               reason=row.plan.fields.correction_reason or "result recorded"):
-                # store_result's flushes, in order: the sample, the result (and in the same flush the
-                # sample's filled-in field record), the revision.
-                if row.new_sample is not None:
-                    entries.append(self._entry("sample", row.new_values["id"], "create", None,
-                                               snapshot(Sample, row.new_values)))
-                entries.append(self._entry("result", result["id"], "create", None, snapshot(Result, result)))
-                if row.fill is not None:
-                    entries.append(self._entry("sample", row.created.values["id"], "update", row.fill[1],
-                                               row.fill[2]))
-                entries.append(self._entry("result_revision", revision["id"], "create", None,
-                                           snapshot(ResultRevision, revision)))
-        _append(self.session, entries)
-
-    def _entry(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict) -> dict:
-        return _base_row(self.session, entity, str(entity_id), action, before, after)
+            # The reason store_result's audit_context gives each row's flushes.
+            reason = row.plan.fields.correction_reason or "result recorded"
+            # store_result's flushes, in order: the sample, the result (and in the same flush the
+            # sample's filled-in field record), the revision.
+            if row.new_sample is not None:
+                changes.append(Change("sample", row.new_values["id"], "create", None,
+                                      snapshot_of(Sample, row.new_values), reason))
+            changes.append(Change("result", result["id"], "create", None, snapshot_of(Result, result), reason))
+            if row.fill is not None:
+                changes.append(Change("sample", row.created.values["id"], "update", row.fill[1], row.fill[2],
+                                      reason))
+            changes.append(Change("result_revision", revision["id"], "create", None,
+                                  snapshot_of(ResultRevision, revision), reason))
+        with audit_context(self.session, actor_id=self.actor_id, actor_label=self.actor_label):
+            record_changes(self.session, changes)
 
     def _note_for_search(self, sample_ids: list[int], result_ids: list[int]) -> None:
-        # What search_index._note_changes notes for these flushes; only when the index listens at all.
-        if not event.contains(Session, "after_flush", _note_changes):
-            return
-        pending = self.session.info.setdefault(PENDING, defaultdict(set))
-        pending["sample"].update(sample_ids)
-        pending["result"].update(result_ids)
-        if sum(map(len, pending.values())) + len(self.session.info.get(APPENDED_SEQS, ())) >= PENDING_LIMIT:
-            index_pending(self.session)
+        # What search_index's flush hook notes for store_result's flushes of these rows.
+        note_written(self.session, {"sample": sample_ids, "result": result_ids})

@@ -177,6 +177,8 @@ def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict
         return report
     store = BulkStore(session, planner, now=now, actor_id=actor_id, actor_label=actor_label, days=days)
     touched: dict[tuple, set] = {}
+    # months_reading depends only on the permit's versions and the day, and a file's rows share few days.
+    months: dict[tuple[int, object], list[str]] = {}
     for chunk, found in chunks_of(rows(), planner, _reader(session, planner, None)):
         for read in chunk:
             if read.number in rejected:
@@ -191,8 +193,11 @@ def import_results(session: Session, rows: Callable[[], Iterator[tuple[int, dict
             target = (plan.permit.id, plan.fields.outfall, plan.fields.parameter_code,
                       plan.parameter.monitoring_location)
             # The months whose DMR window reads the day (CALC-03), as recording the row alone would.
-            touched.setdefault(target, set()).update(m.label for d in evaluation_days(plan)
-                                                     for m in months_reading(plan.permit, d))
+            for day in evaluation_days(plan):
+                labels = months.get((plan.permit.id, day))
+                if labels is None:
+                    labels = months[(plan.permit.id, day)] = [m.label for m in months_reading(plan.permit, day)]
+                touched.setdefault(target, set()).update(labels)
     store.flush()
     report.stored = True
     report.evaluation = evaluate_touched(session, touched, reason="results imported")

@@ -87,11 +87,11 @@ def monitored_parameter(permit: Permit, fields: ResultFields) -> MonitoredParame
     return candidates[0]
 
 
-def _same(revision: ResultRevision, fields: ResultFields) -> bool:
+def same_as_revision(revision: ResultRevision, fields: ResultFields) -> bool:
     return all(getattr(revision, name) == value for name, value in fields.stored_values().items())
 
 
-def _check_sample_record(sample: Sample, fields: ResultFields) -> None:
+def check_sample_record(sample: Sample, fields: ResultFields) -> None:
     # The field record is the sample's, not the result's: a row may add what is blank, but changing
     # who collected it or when compositing ran would rewrite a compliance record in place.
     for name, given in fields.sample_record().items():
@@ -163,14 +163,14 @@ def plan_result(session: Session, raw: Mapping[str, Any], *, actor_id: int | Non
         raise ResultConflict("sample_id", f"sample {fields.sample_id} was collected at outfall {sample.outfall} "
                                           f"location {sample.monitoring_location}, not {fields.outfall} {location}")
     if sample is not None:
-        _check_sample_record(sample, fields)
+        check_sample_record(sample, fields)
     result = session.scalar(select(Result).where(Result.permit_id == permit.id, Result.sample_id == fields.sample_id,
                                                  Result.parameter_code == fields.parameter_code))
     if result is None:
         return ResultPlan(IMPORTED, permit, parameter, fields, None, sample)
     if expected_revision is not None:
         _check_expected_revision(session, result, expected_revision, permit.facility.timezone)
-    if _same(result.current, fields):
+    if same_as_revision(result.current, fields):
         return ResultPlan(UNCHANGED, permit, parameter, fields, result, sample)
     if actor_id is None or not fields.correction_reason:
         raise ResultConflict("value", f"sample {fields.sample_id} {fields.parameter_code} is already stored with "

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.rules_config import rule
@@ -15,11 +14,11 @@ from app.models.base import utcnow
 from app.models.monitoring import Result, ResultRevision
 from app.models.permit import Permit, PermitVersion
 from app.models.schedule import CANCELLED, COLLECTED, MISSED, SCHEDULED, SamplingEvent
-from app.services.audit import audit_context, audit_inserted
+from app.services.audit import Change, audit_context, record_changes, snapshot_of
+from app.services.bulk_rows import insert_new
 from app.services.monitoring_data import rules_of
 
 DEFAULT_HORIZON_DAYS = 90
-INSERT_BATCH = 1000
 
 
 @dataclass
@@ -125,34 +124,20 @@ def _plan(session: Session, permit: Permit, today: date, end: date, change: Sche
                 event.status_reason = "re-planned: the permit in force no longer requires this trip"
                 change.cancelled += 1
         written = _insert_events(session, new_rows)
-        audit_inserted(session, SamplingEvent, written)
+        # The bulk INSERT passes the flush hook by: each new trip's `create` entry, its full snapshot.
+        record_changes(session, [Change(SamplingEvent.__tablename__, row["id"], "create", None,
+                                        snapshot_of(SamplingEvent, row)) for row in written])
         change.added += len(written)
         session.flush()
     return len(written) < len(new_rows)
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert new trips in batches (one INSERT per trip took most of a year's planning); returns the
-    rows written, in their order, with their ids. A trip already stored under the same permit, outfall,
+    """Insert new trips in bulk (one INSERT per trip took most of a year's planning); returns the rows
+    written, in their order, with their ids. A trip already stored under the same permit, outfall,
     day and sample type (another process planned it since we read) is skipped, not an error."""
-    if not rows:
-        return []
-    table = SamplingEvent.__table__
-    connection = session.connection()
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
-    statement = (dialect.insert(table)
-                 .on_conflict_do_nothing(index_elements=["permit_id", "outfall", "event_date", "sample_type"])
-                 .returning(table.c.id, table.c.outfall, table.c.event_date, table.c.sample_type))
-    ids: dict[tuple[str, date, str], int] = {}
-    for start in range(0, len(rows), INSERT_BATCH):
-        for row in connection.execute(statement, rows[start:start + INSERT_BATCH]):
-            ids[(row.outfall, row.event_date, row.sample_type)] = row.id
-    written = []
-    for row in rows:
-        key = (row["outfall"], row["event_date"], row["sample_type"])
-        if key in ids:
-            written.append({"id": ids[key], **row})
-    return written
+    return insert_new(session.connection(), SamplingEvent.__table__, rows,
+                      ("permit_id", "outfall", "event_date", "sample_type"))
 
 
 def _sample_days(session: Session, permit: Permit, first: date, last: date) -> dict[tuple[str, str, str], set[date]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,19 +40,28 @@ def search_keys(text: str) -> str:
     """
     keys: dict[str, None] = {}
     for token in text.split():
-        runs = _RUN.findall(token)
-        if not runs:
-            continue
-        pieces = [p for run in runs for p in _PIECE.findall(run)]
-        if len(runs) > 1:
-            keys[" ".join(runs)] = None
-            keys.update(("".join(runs[start:]), None) for start in range(len(runs) - 1))
-        if len(pieces) > len(runs):
-            keys[" ".join(pieces)] = None
-            keys.update(("".join(pieces[start:]), None) for start in range(1, len(pieces) - 1))
+        for key in _token_keys(token):
+            keys[key] = None
         if len(keys) >= KEYS_MAX:
             break
     return " ".join(keys)
+
+
+@lru_cache(maxsize=65_536)
+def _token_keys(token: str) -> tuple[str, ...]:
+    # Kept per token: an import or a year's schedule describes thousands of entries of the same words.
+    runs = _RUN.findall(token)
+    if not runs:
+        return ()
+    pieces = [p for run in runs for p in _PIECE.findall(run)]
+    keys: list[str] = []
+    if len(runs) > 1:
+        keys.append(" ".join(runs))
+        keys.extend("".join(runs[start:]) for start in range(len(runs) - 1))
+    if len(pieces) > len(runs):
+        keys.append(" ".join(pieces))
+        keys.extend("".join(pieces[start:]) for start in range(1, len(pieces) - 1))
+    return tuple(keys)
 
 
 def _clean(text: str) -> str:

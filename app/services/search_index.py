@@ -157,15 +157,26 @@ def _changed_records(session: Session) -> dict[str, set[int]]:
     return changed
 
 
-def _note_changes(session: Session, _flush_context) -> None:
-    # Only noted here: one result is stored in several flushes, so describing it at each would do the
-    # work several times over. The notes are indexed once, at commit or before a search reads the index.
+def _note(session: Session, changed: dict[str, Iterable[int]]) -> None:
     pending = session.info.setdefault(PENDING, defaultdict(set))
-    for entity, ids in _changed_records(session).items():
+    for entity, ids in changed.items():
         pending[entity].update(ids)
     # A long import would otherwise hold every id it touched until commit: index in bounded batches.
     if sum(map(len, pending.values())) + len(session.info.get(APPENDED_SEQS, ())) >= PENDING_LIMIT:
         index_pending(session)
+
+
+def _note_changes(session: Session, _flush_context) -> None:
+    # Only noted here: one result is stored in several flushes, so describing it at each would do the
+    # work several times over. The notes are indexed once, at commit or before a search reads the index.
+    _note(session, _changed_records(session))
+
+
+def note_written(session: Session, written: dict[str, Iterable[int]]) -> None:
+    """Note records that bulk statements wrote past the flush hook (entity -> ids), to be indexed as
+    a flushed change is: at commit, before a search, or in a batch once the notes reach PENDING_LIMIT."""
+    if event.contains(Session, "after_flush", _note_changes):  # only where the index listens at all
+        _note(session, written)
 
 
 def index_pending(session: Session) -> None:
