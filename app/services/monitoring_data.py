@@ -85,10 +85,11 @@ def _in_window(session: Session, permit_id: int, first: date, last: date, outfal
                codes: frozenset[str] | None = None) -> tuple:
     """The WHERE terms of a window: the permit's results in force on first..last (of one outfall's codes)."""
     if outfall is not None:
-        # One outfall's few codes (re-evaluating a recorded result): the composite result index
-        # (permit, outfall, code, current_revision) bounds the read by the codes' own history.
+        # One outfall's few codes (re-evaluating a recorded result): the result index (permit, outfall,
+        # code, sample day) bounds the read by the window itself, not by the codes' ten-year history.
+        # Result.sample_date is the day of the revision in force, kept in step by every writer.
         return (Result.permit_id == permit_id, Result.outfall == outfall, Result.parameter_code.in_(sorted(codes)),
-                ResultRevision.sample_date >= first, ResultRevision.sample_date <= last)
+                Result.sample_date >= first, Result.sample_date <= last)
     # The whole permit (a DMR): start from the window's revisions (ix_result_revision_sample_date), then
     # each one's result by primary key: the cost then follows the month, not the permit's whole history.
     # SQLite has no statistics to judge by (the app never runs ANALYZE) and always prefers the equality on
@@ -202,8 +203,7 @@ def current_results(session: Session, permit_id: int, outfall: str, parameter_co
     """The revisions in force for one parameter whose sample day falls in first..last."""
     if window is not None and window.covers(permit_id, first, last):
         return window.rows(outfall, parameter_code, monitoring_location, first, last)
-    query = _current_query(session, permit_id, first, last).where(Result.outfall == outfall,
-                                                                  Result.parameter_code == parameter_code)
+    query = _current_query(session, permit_id, first, last, outfall, frozenset((parameter_code,)))
     if monitoring_location is not None:
         query = query.where(Result.monitoring_location == monitoring_location)
     return [(row[0], row[1]) for row in session.execute(query)]
