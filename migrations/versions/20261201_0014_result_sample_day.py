@@ -23,6 +23,13 @@ depends_on = None
 
 def upgrade():
     op.add_column('result', sa.Column('sample_date', sa.Date(), nullable=True))
+    # The index before the fill, not after: on PostgreSQL the fill's updates of a column no index holds yet
+    # are HOT updates, and an index built over those broken HOT chains is marked indcheckxmin: no query
+    # may use it while any transaction older than the migration runs anywhere on the server (measured:
+    # a sequential scan of result for every recorded result while another database held a long
+    # transaction). Built first, the index simply receives each filled row.
+    op.create_index('ix_result_permit_outfall_parameter_day', 'result',
+                    ['permit_id', 'outfall', 'parameter_code', 'sample_date'])
     # Filled from the revision each result points at, the same join every read of results in force uses
     # (its unique (result_id, revision) index: one lookup a row on both engines).
     op.execute("UPDATE result SET sample_date = (SELECT result_revision.sample_date FROM result_revision "
@@ -34,8 +41,10 @@ def upgrade():
     with op.batch_alter_table('result', schema=None) as batch_op:
         batch_op.alter_column('sample_date', existing_type=sa.Date(), nullable=False)
         batch_op.drop_index('ix_result_permit_outfall_parameter_revision')
-        batch_op.create_index('ix_result_permit_outfall_parameter_day',
-                              ['permit_id', 'outfall', 'parameter_code', 'sample_date'])
+    if op.get_bind().dialect.name == 'postgresql':
+        # Statistics for the new column now, not at the next autoanalyze: without them the planner
+        # guesses the day range's selectivity.
+        op.execute('ANALYZE result')
 
 
 def downgrade():
