@@ -126,7 +126,8 @@ class History:
         received = self._received(sampled_at, day, lab)
         result_id = self.writer.create("result", {
             "permit_id": self.permit_id, "outfall": outfall, "parameter_code": spec.code, "monitoring_location": "1",
-            "sample_id": sample_code, "sample_pk": sample_pk, "current_revision": 1, "created_at": received},
+            "sample_id": sample_code, "sample_pk": sample_pk, "current_revision": 1, "sample_date": day,
+            "created_at": received},
             at=received, reason=REASON)
         revision = {"result_id": result_id, "revision": 1, "sampled_at": sampled_at, "sample_date": day, "value": value,
                     "qualifier": qualifier, "unit": spec.unit, "mdl": mdl, "rl": rl,

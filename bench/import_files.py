@@ -73,7 +73,7 @@ def raw_insert(session: Session, path: Path, permit_id: int, entered_by: int | N
             results.append({"id": result_id, "permit_id": permit_id, "outfall": row["outfall"],
                             "parameter_code": row["parameter_code"], "monitoring_location": "1",
                             "sample_id": row["sample_id"], "sample_pk": sample_ids[row["sample_id"]],
-                            "current_revision": 1, "created_at": now})
+                            "current_revision": 1, "sample_date": sampled.date(), "created_at": now})
             revisions.append({"result_id": result_id, "revision": 1, "sampled_at": sampled, "sample_date": sampled.date(),
                               "value": row["value"], "qualifier": row["qualifier"] or "=", "unit": row["unit"],
                               "mdl": row["mdl"] or None, "rl": row["rl"] or None, "method": row["method"],

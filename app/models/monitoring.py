@@ -42,16 +42,16 @@ class Sample(Audited, Base):
 class Result(Audited, Base):
     """A result's identity. Its numbers live in ResultRevision rows; a correction adds a revision.
 
-    `current_revision` points at the revision in force; moving it is the only update this row ever
-    sees, and it is audited like every other change.
+    `current_revision` points at the revision in force; moving it (with `sample_date`, that revision's
+    sample day) is the only update this row ever sees, and it is audited like every other change.
     """
 
     __tablename__ = "result"
     __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),
-                      # Evaluation (a recorded result, an import) reads one outfall's few codes, not the permit
-                      # (migration 0011_result_indexes).
-                      Index("ix_result_permit_outfall_parameter_revision", "permit_id", "outfall", "parameter_code",
-                            "current_revision"))
+                      # Evaluation (a recorded result, an import) reads one outfall's few codes in a few
+                      # months, not the permit nor the codes' whole history (migration 0014_result_sample_day).
+                      Index("ix_result_permit_outfall_parameter_day", "permit_id", "outfall", "parameter_code",
+                            "sample_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), index=True)
@@ -61,6 +61,10 @@ class Result(Audited, Base):
     sample_id: Mapped[str] = mapped_column(String(80))
     sample_pk: Mapped[int] = mapped_column(ForeignKey("sample.id"), index=True)
     current_revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The sample day of the revision in force, kept in step with current_revision wherever a result or a
+    # revision is stored: the evaluation's window is bounded by it in the index above; the day itself
+    # lives on the revision (a correction may move it), which has neither outfall nor parameter.
+    sample_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     revisions: Mapped[list[ResultRevision]] = relationship(

@@ -85,10 +85,11 @@ def _in_window(session: Session, permit_id: int, first: date, last: date, outfal
                codes: frozenset[str] | None = None) -> tuple:
     """The WHERE terms of a window: the permit's results in force on first..last (of one outfall's codes)."""
     if outfall is not None:
-        # One outfall's few codes (re-evaluating a recorded result): the composite result index
-        # (permit, outfall, code, current_revision) bounds the read by the codes' own history.
+        # One outfall's few codes (re-evaluating a recorded result): the result index (permit, outfall,
+        # code, sample day) bounds the read by the window itself, not by the codes' ten-year history.
+        # Result.sample_date is the day of the revision in force, kept in step by every writer.
         return (Result.permit_id == permit_id, Result.outfall == outfall, Result.parameter_code.in_(sorted(codes)),
-                ResultRevision.sample_date >= first, ResultRevision.sample_date <= last)
+                Result.sample_date >= first, Result.sample_date <= last)
     # The whole permit (a DMR): start from the window's revisions (ix_result_revision_sample_date), then
     # each one's result by primary key: the cost then follows the month, not the permit's whole history.
     # SQLite has no statistics to judge by (the app never runs ANALYZE) and always prefers the equality on
@@ -114,6 +115,7 @@ def _current_query(session: Session, permit_id: int, first: date, last: date, ou
 
 # What a Measurement (and a notice's clock start) needs of a result in force: plain columns, no ORM
 # identity. Building 16,500 Result/ResultRevision/Sample entities was most of a DMR build's time.
+# ResultsWindow.measurements unpacks rows by position: keep its unpacking in step with this order.
 _WINDOW_COLUMNS = (Result.outfall, Result.parameter_code, Result.monitoring_location, Result.sample_id,
                    ResultRevision.sample_date, ResultRevision.sampled_at, ResultRevision.value,
                    ResultRevision.qualifier, ResultRevision.unit, ResultRevision.mdl, ResultRevision.rl,
@@ -150,7 +152,7 @@ class ResultsWindow:
         self._session = session
         self._plain: dict[tuple[str, str], list] = defaultdict(list)
         for row in session.execute(_window_rows(session, permit_id, first, last, self.outfall, self.codes)):
-            self._plain[(row.outfall, row.parameter_code)].append(row)
+            self._plain[(row[0], row[1])].append(row)
         self._entities: dict[tuple[str, str], list[tuple[Result, ResultRevision]]] | None = None
         self._measured: dict[tuple, tuple[SharedMeasurements, list[tuple[str, Any]]]] = {}
 
@@ -183,16 +185,20 @@ class ResultsWindow:
         self._check_read(outfall, parameter_code)
         key = (outfall, parameter_code, monitoring_location, first, last, target_unit)
         if key not in self._measured:
-            rows = [row for row in self._plain.get((outfall, parameter_code), ())
-                    if (monitoring_location is None or row.monitoring_location == monitoring_location)
-                    and first <= row.sample_date <= last]
+            rows = self._plain.get((outfall, parameter_code), ())
+            if monitoring_location is not None or first > self.first or last < self.last:
+                rows = [row for row in rows
+                        if (monitoring_location is None or row[2] == monitoring_location) and first <= row[4] <= last]
+            # Unpacked by position (_WINDOW_COLUMNS' order): a DMR turns ~20,000 rows into Measurements,
+            # and reading sixteen attributes of each row by name cost as much as building them.
             self._measured[key] = (SharedMeasurements(
-                _measurement(value=row.value, mdl=row.mdl, rl=row.rl, unit=row.unit, target_unit=target_unit,
-                             sample_date=row.sample_date, qualifier=row.qualifier, sampled_at=row.sampled_at,
-                             analyzed_at=row.analyzed_at, sample_type=row.sample_type,
-                             composite_end=row.composite_end, sample_id=row.sample_id,
-                             parameter_code=row.parameter_code, estimated=row.estimated) for row in rows),
-                [(row.sample_id, row.received_at) for row in rows])
+                _measurement(value=value, mdl=mdl, rl=rl, unit=unit, target_unit=target_unit, sample_date=day,
+                             qualifier=qualifier, sampled_at=sampled_at, analyzed_at=analyzed_at,
+                             sample_type=sample_type, composite_end=composite_end, sample_id=sample_id,
+                             parameter_code=code, estimated=estimated)
+                for (_, code, _, sample_id, day, sampled_at, value, qualifier, unit, mdl, rl, analyzed_at, _,
+                     sample_type, estimated, composite_end) in rows),
+                [(row[3], row[12]) for row in rows])
         return self._measured[key]
 
 
@@ -202,8 +208,7 @@ def current_results(session: Session, permit_id: int, outfall: str, parameter_co
     """The revisions in force for one parameter whose sample day falls in first..last."""
     if window is not None and window.covers(permit_id, first, last):
         return window.rows(outfall, parameter_code, monitoring_location, first, last)
-    query = _current_query(session, permit_id, first, last).where(Result.outfall == outfall,
-                                                                  Result.parameter_code == parameter_code)
+    query = _current_query(session, permit_id, first, last, outfall, frozenset((parameter_code,)))
     if monitoring_location is not None:
         query = query.where(Result.monitoring_location == monitoring_location)
     return [(row[0], row[1]) for row in session.execute(query)]

@@ -162,7 +162,7 @@ class BulkStore:
         sample_pk = (row.new_sample or row.created).values["id"] if row.sample_pk is None else row.sample_pk
         return dict(id=None, permit_id=plan.permit.id, outfall=fields.outfall, parameter_code=fields.parameter_code,
                     monitoring_location=plan.parameter.monitoring_location, sample_id=fields.sample_id,
-                    sample_pk=sample_pk, current_revision=1, created_at=utcnow())
+                    sample_pk=sample_pk, current_revision=1, sample_date=fields.sample_date, created_at=utcnow())
 
     def _revision_values(self, row: _Row, result: dict[str, Any]) -> dict[str, Any]:
         fields = row.plan.fields

@@ -223,7 +223,7 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
         if result is None:
             result = Result(permit_id=plan.permit.id, outfall=fields.outfall, parameter_code=fields.parameter_code,
                             monitoring_location=location, sample_id=fields.sample_id, sample_pk=sample.id,
-                            current_revision=1)
+                            current_revision=1, sample_date=fields.sample_date)
             session.add(result)
             session.flush()
             number = 1
@@ -234,7 +234,9 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
                                    entered_at=now,
                                    reason=fields.correction_reason if number > 1 else None,
                                    entered_by_id=actor_id, **fields.stored_values()))
-        result.current_revision = number
+        # The day moves with the revision in force (a correction may move it): the evaluation's window
+        # is bounded by the result's own copy of it (migration 0014_result_sample_day).
+        result.current_revision, result.sample_date = number, fields.sample_date
         session.flush()
         session.expire(result, ["revisions"])
     return result, number

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
+from app.models.monitoring import Result, ResultRevision
 from app.models.permit import Permit
 from app.services.monitoring_data import ResultsWindow, current_results, measurements_for
 from app.services.permits import import_permit_definition
@@ -63,3 +65,24 @@ def test_the_window_gives_each_parameter_what_its_own_queries_give(db, month):
     assert received["T1"] == datetime(2026, 4, 1, 13, 0, tzinfo=timezone.utc)  # the correction's receipt
     copper = next(p for p in version.outfalls[0].parameters if p.code == "01042")
     assert [str(m.value) for m in measurements_for(db.session, month.id, copper, FIRST, LAST, window)[0]][0] == "0.310"
+
+
+def test_a_result_carries_the_sample_day_of_its_revision_in_force(db, month, make_user):
+    # The narrowed window is bounded by result.sample_date (migration 0014_result_sample_day): a
+    # correction that moves the sample to another day must move the result's day with it.
+    labtech = make_user("labtech", email="second.labtech@example.org")
+    record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "00530", "sample_id": "T2",
+                               "sampled_at": "2026-04-10T08:00", "value": "4", "unit": "mg/L", "qualifier": "<",
+                               "correction_reason": "the bottle was dated wrong", "received_at": "2026-04-12T09:00"},
+                  now=NOW, actor_id=labtech.id, actor_label=labtech.email)
+    db.session.commit()
+    in_force = db.session.execute(select(Result.sample_id, Result.sample_date, ResultRevision.sample_date).join(
+        ResultRevision, (ResultRevision.result_id == Result.id) & (ResultRevision.revision == Result.current_revision)
+    )).all()
+    assert len(in_force) == 7 and all(day == revision_day for _, day, revision_day in in_force)
+    assert dict((sample, day) for sample, day, _ in in_force)["T2"] == date(2026, 4, 10)
+    march = ResultsWindow(db.session, month.id, FIRST, date(2026, 3, 31), outfall="001", codes={"00530"})
+    april = ResultsWindow(db.session, month.id, date(2026, 4, 1), date(2026, 4, 30), outfall="001", codes={"00530"})
+    assert [m.sample_id for m in march.measurements("001", "00530", None, FIRST, date(2026, 3, 31), "mg/L")[0]] == ["T1"]
+    assert [m.sample_id for m in april.measurements("001", "00530", None, date(2026, 4, 1), date(2026, 4, 30),
+                                                    "mg/L")[0]] == ["T2"]
