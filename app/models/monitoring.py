@@ -49,7 +49,7 @@ class Result(Audited, Base):
     __tablename__ = "result"
     __table_args__ = (UniqueConstraint("permit_id", "sample_id", "parameter_code"),
                       # Evaluation (a recorded result, an import) reads one outfall's few codes in a few
-                      # months, not the permit nor the codes' whole history (migration 0014_result_sample_day).
+                      # months, not the permit nor the codes' whole history (migration 0016_result_sample_day).
                       Index("ix_result_permit_outfall_parameter_day", "permit_id", "outfall", "parameter_code",
                             "sample_date"))
 

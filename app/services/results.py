@@ -235,7 +235,7 @@ def store_result(session: Session, plan: ResultPlan, *, now: datetime, actor_id:
                                    reason=fields.correction_reason if number > 1 else None,
                                    entered_by_id=actor_id, **fields.stored_values()))
         # The day moves with the revision in force (a correction may move it): the evaluation's window
-        # is bounded by the result's own copy of it (migration 0014_result_sample_day).
+        # is bounded by the result's own copy of it (migration 0016_result_sample_day).
         result.current_revision, result.sample_date = number, fields.sample_date
         session.flush()
         session.expire(result, ["revisions"])

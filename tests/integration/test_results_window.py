@@ -68,7 +68,7 @@ def test_the_window_gives_each_parameter_what_its_own_queries_give(db, month):
 
 
 def test_a_result_carries_the_sample_day_of_its_revision_in_force(db, month, make_user):
-    # The narrowed window is bounded by result.sample_date (migration 0014_result_sample_day): a
+    # The narrowed window is bounded by result.sample_date (migration 0016_result_sample_day): a
     # correction that moves the sample to another day must move the result's day with it.
     labtech = make_user("labtech", email="second.labtech@example.org")
     record_result(db.session, {"permit": "CT0000001", "outfall": "001", "parameter_code": "00530", "sample_id": "T2",

@@ -1,7 +1,7 @@
 """The sample day of the revision in force on `result`, and the evaluation's index bounded by it.
 
-Revision ID: 0014_result_sample_day
-Revises: 0013_search_kinds
+Revision ID: 0016_result_sample_day
+Revises: 0015_search_sides
 Create Date: 2026-12-01 14:00:00
 
 Why: re-evaluating one recorded result reads its outfall's few codes for a few months. The index of
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0014_result_sample_day'
-down_revision = '0013_search_kinds'
+revision = '0016_result_sample_day'
+down_revision = '0015_search_sides'
 branch_labels = None
 depends_on = None
 
