@@ -75,13 +75,18 @@ class FilePlanner:
     def _permit(self, number: object) -> Permit:
         if not isinstance(number, str) and number is not None:
             return find_permit(self.session, number)  # an odd cell type is not worth a cache entry
-        found = self._permits.get(number)
+        return self._cached(self._permits, number, lambda: find_permit(self.session, number))
+
+    @staticmethod
+    def _cached(cache: dict, key: object, look_up) -> Any:
+        """The looked-up value, or its refusal, once per file: a refusal is as repeatable as a value."""
+        found = cache.get(key)
         if found is None:
             try:
-                found = find_permit(self.session, number)
+                found = look_up()
             except ResultFieldError as error:
                 found = error
-            self._permits[number] = found
+            cache[key] = found
         if isinstance(found, ResultFieldError):
             raise _refusal(found)
         return found
@@ -93,16 +98,7 @@ class FilePlanner:
         if version is None:
             return monitored_parameter(permit, fields)
         key = (version.id, fields.outfall, fields.parameter_code, fields.monitoring_location)
-        found = self._parameters.get(key)
-        if found is None:
-            try:
-                found = monitored_parameter(permit, fields)
-            except ResultFieldError as error:
-                found = error
-            self._parameters[key] = found
-        if isinstance(found, ResultFieldError):
-            raise _refusal(found)
-        return found
+        return self._cached(self._parameters, key, lambda: monitored_parameter(permit, fields))
 
     def read(self, number: int, raw: dict) -> ReadRow:
         """plan_result's checks up to the stored state: permit, fields, monitored parameter."""
