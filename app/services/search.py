@@ -25,7 +25,7 @@ from app.models.search import SearchEntry
 from app.services.search_entries import KEYS_MARK
 from app.services.search_index import index_pending
 from app.services.search_match import (AUDIT, MAX_WORD_LENGTH, MAX_WORDS, fts5_query, full_text, is_postgresql,
-                                       matching_ids, tsquery, words)
+                                       kind_conditions, matching_ids, tsquery, words)
 
 __all__ = ["ENTITY_LABELS", "COUNT_CAP", "MAX_WORDS", "MAX_WORD_LENGTH", "SearchHit", "SearchGroup", "SearchOutcome",
            "search_terms", "term_pattern", "fts5_query", "tsquery", "search", "count_matches", "run_search",
@@ -191,19 +191,22 @@ def _select(session: Session, q: _Query, *columns, side: str, kind: str | None =
     """(SELECT columns of one side's matches of q, narrowed to a kind or away from some; its ranking or None)."""
     kind, not_kinds = _side(q, side, kind, not_kinds)
     if q.text is None:
-        kinds = ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity.not_in(not_kinds)]
-                                                                  if not_kinds else [])
-        return select(*columns).where(*kinds, *q.conditions), None
+        return select(*columns).where(*kind_conditions(kind, not_kinds), *q.conditions), None
     # With words, the kind is matched inside the full-text index, not read from each matching row.
     source, match, ranking = full_text(session, q.text, kind=kind, not_kinds=not_kinds, ranked=ranked)
     return select(*columns).select_from(source).where(match, *q.conditions), ranking
 
 
+def _matching_ids(q: _Query, side: str, kind: str | None = None) -> Any:
+    """SQLite: the ids of one side's entries matching q's words, from the FTS5 index alone."""
+    kind, not_kinds = _side(q, side, kind, ())
+    return matching_ids(q.text, kind=kind, not_kinds=not_kinds)
+
+
 def _capped_count(session: Session, q: _Query, *, side: str, kind: str | None = None) -> int:
     """How many entries of one side match, counting no further than COUNT_CAP + 1."""
     if q.text is not None and not q.conditions and not is_postgresql(session):
-        kind, not_kinds = _side(q, side, kind, ())
-        inner = matching_ids(q.text, kind=kind, not_kinds=not_kinds)  # FTS5 alone: no entry row is read
+        inner = _matching_ids(q, side, kind)  # FTS5 alone: no entry row is read
     else:
         inner = _select(session, q, SearchEntry.id, side=side, kind=kind)[0]
     return session.scalar(select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery()))
@@ -255,9 +258,7 @@ def _newest(session: Session, q: _Query, columns: Sequence[Any], limit: int, sid
     else:
         # "id + 0": the matching ids are a set to test each entry against, not a list to look up one by
         # one (tens of thousands for a common word); the plan walks the record-date index instead.
-        kind, not_kinds = _side(q, side, None, ())
-        ids = matching_ids(q.text, kind=kind, not_kinds=not_kinds)
-        query = select(*columns).where((SearchEntry.id + 0).in_(ids), *q.conditions)
+        query = select(*columns).where((SearchEntry.id + 0).in_(_matching_ids(q, side)), *q.conditions)
     return session.execute(query.order_by(*order).limit(limit)).all()
 
 
@@ -288,9 +289,9 @@ def _hits(session: Session, q: _Query, limit: int, many: bool) -> list[SearchHit
 def search(session: Session, text: str | None, *, entity: str | None = None, permit_id: int | None = None,
            outfall: str | None = None, parameter_code: str | None = None, date_from: date | None = None,
            date_to: date | None = None, limit: int = 50) -> list[SearchHit]:
-    """The records matching every word (a prefix of it): best first, then newest; past COUNT_CAP
-    matches, the newest. Records before audit entries. Without words, the newest records the filters
-    select; without words or filters, nothing."""
+    """The records matching every word (the last one may be the start of a word): best first, then
+    newest; past COUNT_CAP matches, the newest. Records before audit entries. Without words, the newest
+    records the filters select; without words or filters, nothing."""
     q = _query(text, entity=entity, permit_id=permit_id, outfall=outfall, parameter_code=parameter_code,
                date_from=date_from, date_to=date_to)
     if q is None:

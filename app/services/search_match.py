@@ -148,6 +148,12 @@ def _pg_condition(text: str | None, kind: str | None, not_kinds: Sequence[str]) 
     return and_(VECTOR.op("@@")(query), *checked, *rows), whole if phrases else query
 
 
+def kind_conditions(kind: str | None, not_kinds: Sequence[str]) -> list[Any]:
+    """The kind, or the kinds left out, checked on each entry's row (not inside the full-text index)."""
+    return ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity.not_in(not_kinds)]
+                                                             if not_kinds else [])
+
+
 def is_postgresql(session: Session) -> bool:
     return session.connection().dialect.name == "postgresql"
 
@@ -168,10 +174,8 @@ def full_text(session: Session, text: str | None, *, kind: str | None = None, no
         # bm25 weighs every phrase of the MATCH by how rare it is, and "audit entry" in the kind column
         # is in 4.9 M entries: counting them cost half a second. Ranked searches have few matches (up to
         # COUNT_CAP), so their kind is checked on the joined rows instead.
-        kinds = ([SearchEntry.entity == kind] if kind else []) + ([SearchEntry.entity.not_in(not_kinds)]
-                                                                  if not_kinds else [])
         match = literal_column("search_fts").op("MATCH")(fts5_match(text))
-        return source, and_(match, *kinds), ranking.asc()
+        return source, and_(match, *kind_conditions(kind, not_kinds)), ranking.asc()
     match = literal_column("search_fts").op("MATCH")(fts5_match(text, kind=kind, not_kinds=not_kinds))
     return source, match, ranking.asc()
 
