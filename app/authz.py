@@ -48,6 +48,7 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "auth.enable_two_factor": "two_factor",
     "auth.disable_two_factor": "two_factor",
     "dashboard.index": "view",
+    "dashboard.headroom": "view",
     "permits.index": "view",
     "permits.detail": "view",
     "permits.source": "view",

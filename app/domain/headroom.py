@@ -6,11 +6,13 @@ left to sample the average is final. All Decimal; the limit is judged as the DMR
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,21 @@ def average_headroom(daily_values: Sequence[Decimal], limit: Decimal, samples_re
     exceeded = allowed < ZERO
     return Headroom(limit, k, samples_required, running, remaining, allowed, exceeded,
                     exceeded or allowed < limit * warn_below)
+
+
+def room_left(headroom: Headroom) -> Decimal:
+    """The share of the limit still free, to put the tightest limits first: what the remaining samples
+    may average over the limit, or, once the average is final, how far it is below the limit over
+    the limit. Negative when the limit is exceeded; 1 for a period with nothing sampled or required."""
+    if headroom.final:
+        average = headroom.running_average if headroom.running_average is not None else ZERO
+        return (headroom.limit - average) / headroom.limit
+    return headroom.allowed_remaining_average / headroom.limit
+
+
+def least_room(lines: Sequence[T], count: int, headroom_of: Callable[[T], Headroom]) -> list[T]:
+    """The `count` lines with the least room left, kept in their given order (ties: the earlier line)."""
+    if len(lines) <= count:
+        return list(lines)
+    tightest = sorted(range(len(lines)), key=lambda i: (room_left(headroom_of(lines[i])), i))[:count]
+    return [lines[i] for i in sorted(tightest)]

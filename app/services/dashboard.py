@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.daily_values import daily_values
-from app.domain.headroom import Headroom, average_headroom
+from app.domain.headroom import Headroom, average_headroom, least_room
 from app.domain.periods import MonitoringPeriod, dmr_due_date, period_containing
 from app.domain.permit_terms import facility_today
 from app.domain.rounding import parse_limit
@@ -61,7 +61,8 @@ class Dashboard:
     missed: list[tuple[SamplingEvent, Permit]] = field(default_factory=list)
     exceedances: list[tuple[Exceedance, Permit]] = field(default_factory=list)
     reports: list[ReportStatus] = field(default_factory=list)
-    headroom: list[HeadroomRow] = field(default_factory=list)
+    headroom: list[HeadroomRow] = field(default_factory=list)  # the tightest DASHBOARD_HEADROOM_ROWS
+    headroom_total: int = 0  # every monthly-average limit in force (the headroom page lists them all)
     calibrations_due: list[tuple[Instrument, date | None]] = field(default_factory=list)
     failed_emails: int = 0
 
@@ -138,6 +139,37 @@ def report_status(session: Session, permit: Permit, period: MonitoringPeriod, to
                         f"{built.violations} violation(s), {built.flags} review flag(s)")
 
 
+# A large permit has hundreds of monthly-average limits: the dashboard shows those with the least room
+# (the ones a manager acts on) and links to the headroom page, which pages through all of them.
+DASHBOARD_HEADROOM_ROWS = 20
+HEADROOM_PAGE_SIZE = 50
+
+
+def _headroom_of(row: HeadroomRow) -> Headroom:
+    return row.headroom
+
+
+@dataclass(frozen=True)
+class HeadroomPage:
+    today: date
+    rows: list[HeadroomRow]
+    total: int
+    page: int
+    pages: int
+
+
+def headroom_page(session: Session, now: datetime, page: int = 1) -> HeadroomPage:
+    """Every monthly-average limit in force today with its headroom, in permit, outfall and parameter order."""
+    permits = permit_overview(session, now)
+    today = facility_today(permits[0].permit.facility.timezone if permits else "UTC", now)
+    rows = [row for summary in permits if summary.applying is not None
+            for row in _headroom(session, summary.permit, today)]
+    pages = max(1, -(-len(rows) // HEADROOM_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * HEADROOM_PAGE_SIZE:page * HEADROOM_PAGE_SIZE]
+    return HeadroomPage(today, shown, len(rows), page, pages)
+
+
 # Headroom reads every monthly average of the month so far: memoised like the statuses, per facility day.
 _HEADROOM_MEMO: VersionedMemo[tuple[HeadroomLine, ...]] = VersionedMemo(size=64)
 
@@ -193,6 +225,7 @@ def build_dashboard(session: Session, now: datetime) -> Dashboard:
     zone = permits[0].permit.facility.timezone if permits else "UTC"
     today = facility_today(zone, now)
     board = Dashboard(today=today, permits=permits)
+    headroom: list[HeadroomRow] = []
     board.obligations = list_obligations(session, open_only=True)[:10]
     board.due_this_week = _events(session, today, today + timedelta(days=6), SCHEDULED)
     board.missed = _events(session, today - timedelta(days=30), today, MISSED)
@@ -210,7 +243,8 @@ def build_dashboard(session: Session, now: datetime) -> Dashboard:
             status = report_status(session, summary.permit, period, today)
             if status is not None:
                 board.reports.append(status)
-        board.headroom += _headroom(session, summary.permit, today)
+        headroom += _headroom(session, summary.permit, today)
+    board.headroom, board.headroom_total = least_room(headroom, DASHBOARD_HEADROOM_ROWS, _headroom_of), len(headroom)
     board.calibrations_due = _calibrations(session, today)
     board.failed_emails = session.scalar(select(func.count(OutboxMessage.id))
                                          .where(OutboxMessage.status == "failed")) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.permit_terms import (VersionTerm, facility_today, renewal_application_due,
@@ -75,3 +75,49 @@ def version_detail(session: Session, permit: Permit, version: int) -> PermitVers
         .options(selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
                  .selectinload(MonitoredParameter.columns))
     )
+
+
+# Up to this many monitored parameters the permit page shows every outfall's limits at once; a
+# larger permit (a dozen outfalls of forty parameters) is shown one outfall at a time, or its page
+# is a third of a megabyte that nobody reads through and every worker spends its time rendering.
+PARAMETERS_ON_ONE_PAGE = 120
+
+
+@dataclass(frozen=True)
+class OutfallTab:
+    feature_id: str
+    parameters: int
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    version: PermitVersion
+    outfalls: list[Outfall]  # those shown, with their parameters and limit columns loaded
+    tabs: list[OutfallTab]  # every outfall of the version, for the page's outfall navigation
+    chosen: str | None  # the outfall shown alone; None when every outfall is shown
+
+
+def version_page(session: Session, permit: Permit, version: int, outfall: str | None = None) -> VersionPage | None:
+    """The version's terms and the limits of one outfall, or of all when the permit is small enough
+    (or `outfall` is "all"). None when the version or the outfall asked for does not exist."""
+    chosen = session.scalar(select(PermitVersion).where(PermitVersion.permit_id == permit.id,
+                                                        PermitVersion.version == version))
+    if chosen is None:
+        return None
+    tabs = [OutfallTab(feature_id, count) for feature_id, count in session.execute(
+        select(Outfall.feature_id, func.count(MonitoredParameter.id))
+        .outerjoin(MonitoredParameter, MonitoredParameter.outfall_id == Outfall.id)
+        .where(Outfall.permit_version_id == chosen.id)
+        .group_by(Outfall.id, Outfall.feature_id).order_by(Outfall.feature_id))]
+    if outfall is None and sum(t.parameters for t in tabs) > PARAMETERS_ON_ONE_PAGE and tabs:
+        outfall = tabs[0].feature_id
+    if outfall == "all":
+        outfall = None
+    query = (select(Outfall).where(Outfall.permit_version_id == chosen.id).order_by(Outfall.feature_id)
+             .options(selectinload(Outfall.parameters).selectinload(MonitoredParameter.columns)))
+    if outfall is not None:
+        query = query.where(Outfall.feature_id == outfall)
+    shown = list(session.scalars(query))
+    if outfall is not None and not shown:
+        return None
+    return VersionPage(chosen, shown, tabs, outfall)

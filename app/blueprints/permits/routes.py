@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.services.permit_files import PermitFileError, load_permit_document
 from app.services.permit_overview import (permit_by_number, permit_overview, statuses, summarise,
-                                          version_detail)
+                                          version_detail, version_page)
 from app.services.permits import import_permit_definition
 
 DMR_SLOTS = ("Q1", "Q2", "C1", "C2", "C3")
@@ -25,8 +25,8 @@ def detail(number: str):
     permit = permit_by_number(db.session, number) or abort(404)
     summary = summarise(permit, utcnow())
     chosen = request.args.get("version", type=int) or (summary.applying or summary.latest).version
-    version = version_detail(db.session, permit, chosen) or abort(404)
-    return render_template("permits/detail.html", permit=permit, summary=summary, version=version,
+    page = version_page(db.session, permit, chosen, request.args.get("outfall") or None) or abort(404)
+    return render_template("permits/detail.html", permit=permit, summary=summary, version=page.version, page=page,
                            statuses=statuses(permit, summary.today), slots=DMR_SLOTS)
 
 

@@ -36,3 +36,28 @@ def test_more_samples_than_required_still_count():
 def test_a_limit_must_be_positive():
     with pytest.raises(ValueError):
         average_headroom([], D("0"), 4)
+
+
+def test_calc02_room_left_orders_exceeded_then_tight_then_untouched():
+    from app.domain.headroom import room_left
+
+    exceeded = average_headroom([D("70"), D("70")], D("30"), 4)          # allowed -10
+    tight = average_headroom([D("55"), D("56")], D("30"), 4)             # allowed 4.5
+    untouched = average_headroom([], D("30"), 8)                         # allowed = the limit
+    final_close = average_headroom([D("29"), D("28")], D("30"), 2)       # final average 28.5
+    final_over = average_headroom([D("31"), D("33")], D("30"), 2)        # final average 32
+    nothing_required = average_headroom([], D("30"), 0)
+    assert room_left(exceeded) == D("-10") / D("30") and room_left(tight) == D("4.5") / D("30")
+    assert room_left(untouched) == 1 and room_left(nothing_required) == 1
+    assert room_left(final_close) == D("1.5") / D("30") and room_left(final_over) < 0
+
+
+def test_calc02_least_room_keeps_the_given_order_and_breaks_ties_by_position():
+    from app.domain.headroom import least_room
+
+    lines = [("a", average_headroom([], D("30"), 4)), ("b", average_headroom([D("55")], D("30"), 4)),
+             ("c", average_headroom([], D("30"), 4)), ("d", average_headroom([D("100")], D("30"), 4)),
+             ("e", average_headroom([], D("30"), 4))]
+    chosen = least_room(lines, 3, lambda line: line[1])
+    assert [name for name, _ in chosen] == ["a", "b", "d"]  # b and d are tight; a is the first of the ties
+    assert least_room(lines, 9, lambda line: line[1]) == lines
