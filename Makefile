@@ -40,14 +40,18 @@ test: dev-venv browser
 BENCH_PG := postgresql+psycopg://postgres@127.0.0.1:5432
 BENCH_PG_UP := $(BIN)/python -c "from bench.database import postgres_answers; raise SystemExit(not postgres_answers())"
 
+# The two databases are generated side by side (each generation mostly keeps one core busy); the
+# measuring then runs alone, one database after the other.
 bench: dev-venv
-	$(BIN)/python -m bench.generate --scale full --if-missing
-	@if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale full --if-missing --database-url $(BENCH_PG)/outfall_bench; fi
+	@pg=; if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale full --if-missing --database-url $(BENCH_PG)/outfall_bench & pg=$$!; fi; \
+	$(BIN)/python -m bench.generate --scale full --if-missing; status=$$?; \
+	if [ -n "$$pg" ]; then wait $$pg || status=1; fi; exit $$status
 	$(BIN)/python -m bench.run --scale full
 
 bench-quick: dev-venv
-	$(BIN)/python -m bench.generate --scale quick --if-missing
-	@if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale quick --if-missing --database-url $(BENCH_PG)/outfall_bench_quick; fi
+	@pg=; if $(BENCH_PG_UP); then $(BIN)/python -m bench.generate --scale quick --if-missing --database-url $(BENCH_PG)/outfall_bench_quick & pg=$$!; fi; \
+	$(BIN)/python -m bench.generate --scale quick --if-missing; status=$$?; \
+	if [ -n "$$pg" ]; then wait $$pg || status=1; fi; exit $$status
 	$(BIN)/python -m bench.run --scale quick
 
 # API write load (bench/load_api.py): 20 clients posting results to gunicorn's 4 workers for 60 s, on
