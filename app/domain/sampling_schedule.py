@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import attrgetter
+from typing import NamedTuple
 
 from app.domain.monitoring_frequency import parse_frequency
 from app.domain.periods import WEEKDAYS
@@ -32,8 +33,13 @@ class MonitoringNeed:
     conditional: bool = False
 
 
-@dataclass(frozen=True)
-class PlannedSample:
+class PlannedSample(NamedTuple):
+    """One parameter's sample on a planned day, and the window it may be taken in.
+
+    A NamedTuple, not a frozen dataclass: a year of a large permit plans some 100,000 of them, and
+    a frozen dataclass's __init__ (one object.__setattr__ per field) was a third of the planning.
+    """
+
     outfall: str
     code: str
     location: str
@@ -132,30 +138,31 @@ def plan_need(need: MonitoringNeed, first: date, last: date, preferences: Schedu
     Continuous monitoring (CONT) is read from the recorder, not sampled; conditional monitoring is
     sampled only when triggered (NODI 9 otherwise): neither gets planned trips.
     """
-    return _plan_need(need, first, last, preferences, until, {})
+    requirement = parse_frequency(need.frequency)
+    if requirement.continuous or need.conditional:
+        return []
+    days = _plan_days(requirement.days, requirement.samples, first, last, preferences, until, {})
+    return [PlannedSample(need.outfall, need.code, need.location, need.sample_type, day, window_start, window_end)
+            for day, window_start, window_end in days]
 
 
 # (block start, block end, samples) -> plan_block's answer, for one set of preferences.
 _BlockPlans = dict[tuple[date, date, int], list[tuple[date, date, date]]]
 
 
-def _plan_need(need: MonitoringNeed, first: date, last: date, preferences: SchedulePreferences,
-               until: date | None, blocks: _BlockPlans) -> list[PlannedSample]:
-    requirement = parse_frequency(need.frequency)
-    if requirement.continuous or need.conditional:
-        return []
+def _plan_days(block_days: int, samples: int, first: date, last: date, preferences: SchedulePreferences,
+               until: date | None, blocks: _BlockPlans) -> list[tuple[date, date, date]]:
+    """(planned day, window start, window end) of every block of an n/d requirement, as plan_need plans them."""
     stop = last if until is None else min(last, until)
     planned, day = [], first
     while day <= stop:
-        block_start, block_end = sub_period(day, requirement.days, preferences.week_start)
+        block_start, block_end = sub_period(day, block_days, preferences.week_start)
         start, end = max(block_start, first), min(block_end, last)
-        key = (start, end, requirement.samples)
+        key = (start, end, samples)
         plans = blocks.get(key)
         if plans is None:
-            plans = blocks[key] = plan_block(start, end, requirement.samples, preferences)
-        for planned_day, window_start, window_end in plans:
-            planned.append(PlannedSample(need.outfall, need.code, need.location, need.sample_type, planned_day,
-                                         window_start, window_end))
+            plans = blocks[key] = plan_block(start, end, samples, preferences)
+        planned += plans
         day = block_end + timedelta(days=1)
     return planned
 
@@ -164,15 +171,30 @@ def plan_events(needs: Iterable[MonitoringNeed], first: date, last: date,
                 preferences: SchedulePreferences, *, until: date | None = None) -> list[PlannedEvent]:
     """One event per outfall, day and sample type, so one trip collects everything due that day.
 
-    `until` as in plan_need. The parameters of a permit share their blocks (every daily parameter
-    has the same days), so each block is planned once for all of them.
+    `until` as in plan_need. The parameters of a permit share their days (every daily parameter has
+    the same ones), so each frequency's days are planned once for all of them, and each block once.
     """
     grouped: dict[tuple[str, date, str], list[PlannedSample]] = {}
     blocks: _BlockPlans = {}
+    days_of: dict[tuple[int, int], list[tuple[date, date, date]]] = {}
     # Taken in parameter order (a stable sort), each event's samples arrive in the order it lists them.
     for need in sorted(needs, key=attrgetter("code", "location")):
-        for sample in _plan_need(need, first, last, preferences, until, blocks):
-            grouped.setdefault((sample.outfall, sample.day, sample.sample_type), []).append(sample)
+        requirement = parse_frequency(need.frequency)
+        if requirement.continuous or need.conditional:
+            continue
+        frequency = (requirement.days, requirement.samples)
+        days = days_of.get(frequency)
+        if days is None:
+            days = days_of[frequency] = _plan_days(*frequency, first, last, preferences, until, blocks)
+        outfall, code, location, sample_type = need.outfall, need.code, need.location, need.sample_type
+        for day, window_start, window_end in days:
+            sample = PlannedSample(outfall, code, location, sample_type, day, window_start, window_end)
+            key = (outfall, day, sample_type)
+            found = grouped.get(key)
+            if found is None:
+                grouped[key] = [sample]
+            else:
+                found.append(sample)
     return [PlannedEvent(outfall, day, sample_type, tuple(samples))
             for (outfall, day, sample_type), samples in sorted(grouped.items())]
 
