@@ -115,13 +115,21 @@ def _built_status(session: Session, permit: Permit, period: MonitoringPeriod) ->
                         f"{signed.signer_name}", changes=tuple(revision_needed(session, built)))
 
 
-def report_status(session: Session, permit: Permit, period: MonitoringPeriod, today: date) -> ReportStatus | None:
+def dmr_data_version(session: Session) -> tuple[str, int, str]:
+    """The version of the data every DMR and headroom figure is built from. A page showing several read
+    it once, before any of that data: each figure is then never older than its key."""
+    return data_version(session, DMR_SOURCE_TABLES)
+
+
+def report_status(session: Session, permit: Permit, period: MonitoringPeriod, today: date,
+                  data_key: tuple[str, int, str] | None = None) -> ReportStatus | None:
+    """`data_key`: dmr_data_version() as the caller read it for a page of several statuses."""
     version = permit_version_on(permit, period.end)
     if version is None:
         return None
     due = dmr_due_date(period, version.reporting_due_day)
     # The version is read before the data it keys, so a summary is never older than its key.
-    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, period.label)
+    key = (data_key or dmr_data_version(session), permit.id, period.label)
     built = _STATUS_MEMO.get(key, lambda: _built_status(session, permit, period))
     if built.error is not None:
         return ReportStatus(permit, period, due, "data incomplete", built.error)
@@ -162,8 +170,9 @@ def headroom_page(session: Session, now: datetime, page: int = 1) -> HeadroomPag
     """Every monthly-average limit in force today with its headroom, in permit, outfall and parameter order."""
     permits = permit_overview(session, now)
     today = facility_today(permits[0].permit.facility.timezone if permits else "UTC", now)
+    data_key = dmr_data_version(session)
     rows = [row for summary in permits if summary.applying is not None
-            for row in _headroom(session, summary.permit, today)]
+            for row in _headroom(session, summary.permit, today, data_key)]
     pages = max(1, -(-len(rows) // HEADROOM_PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = rows[(page - 1) * HEADROOM_PAGE_SIZE:page * HEADROOM_PAGE_SIZE]
@@ -174,8 +183,9 @@ def headroom_page(session: Session, now: datetime, page: int = 1) -> HeadroomPag
 _HEADROOM_MEMO: VersionedMemo[tuple[HeadroomLine, ...]] = VersionedMemo(size=64)
 
 
-def _headroom(session: Session, permit: Permit, today: date) -> list[HeadroomRow]:
-    key = (data_version(session, DMR_SOURCE_TABLES), permit.id, today)
+def _headroom(session: Session, permit: Permit, today: date,
+              data_key: tuple[str, int, str] | None = None) -> list[HeadroomRow]:
+    key = (data_key or dmr_data_version(session), permit.id, today)
     lines = _HEADROOM_MEMO.get(key, lambda: tuple(_headroom_lines(session, permit, today)))
     return [HeadroomRow(**vars(line), permit=permit) for line in lines]
 
@@ -226,6 +236,7 @@ def build_dashboard(session: Session, now: datetime) -> Dashboard:
     today = facility_today(zone, now)
     board = Dashboard(today=today, permits=permits)
     headroom: list[HeadroomRow] = []
+    data_key = dmr_data_version(session)  # one read of the chain for every status and headroom below
     board.obligations = list_obligations(session, open_only=True)[:10]
     board.due_this_week = _events(session, today, today + timedelta(days=6), SCHEDULED)
     board.missed = _events(session, today - timedelta(days=30), today, MISSED)
@@ -240,10 +251,10 @@ def build_dashboard(session: Session, now: datetime) -> Dashboard:
         current = period_containing(today, version.reporting_frequency)
         previous = period_containing(current.start - timedelta(days=1), version.reporting_frequency)
         for period in (previous, current):
-            status = report_status(session, summary.permit, period, today)
+            status = report_status(session, summary.permit, period, today, data_key)
             if status is not None:
                 board.reports.append(status)
-        headroom += _headroom(session, summary.permit, today)
+        headroom += _headroom(session, summary.permit, today, data_key)
     board.headroom, board.headroom_total = least_room(headroom, DASHBOARD_HEADROOM_ROWS, _headroom_of), len(headroom)
     board.calibrations_due = _calibrations(session, today)
     board.failed_emails = session.scalar(select(func.count(OutboxMessage.id))

@@ -19,7 +19,7 @@ from app.models.monitoring import Result, ResultRevision
 from app.models.permit import Permit
 from app.models.record import Document
 from app.models.report import NodiDeclaration, SignedReport
-from app.services.dashboard import ReportStatus, report_status
+from app.services.dashboard import ReportStatus, dmr_data_version, report_status
 from app.services.dmr_build import BuiltDmr, build_dmr
 from app.services.dmr_files import render_dmr
 from app.services.documents import DocumentError, DocumentUpload, store_document
@@ -55,10 +55,11 @@ def recent_periods(frequency: str, today: date, count: int = HISTORY) -> list[Mo
 def report_index(session: Session, now: datetime) -> list[PermitReports]:
     """Every permit's recent periods with the dashboard's status of each (periods before the permit are left out)."""
     listing = []
+    data_key = dmr_data_version(session)  # read once, before the data of every status it keys
     for permit in session.scalars(select(Permit).order_by(Permit.number)):
         today = facility_today(permit.facility.timezone, now)
         version = permit_version_on(permit, today) or permit.latest_version
-        statuses = [report_status(session, permit, period, today)
+        statuses = [report_status(session, permit, period, today, data_key)
                     for period in recent_periods(version.reporting_frequency, today)]
         listing.append(PermitReports(permit, version.reporting_frequency, today,
                                      [s for s in statuses if s is not None]))

@@ -39,6 +39,9 @@ ENTITY_LABELS: dict[str, str] = {
 }
 # Counted exactly up to here; a count of COUNT_CAP + 1 stands for "more than COUNT_CAP".
 COUNT_CAP = 1000
+# The hits the search page shows: the best 25 (grouped by kind, each kind's count and a link to all of
+# it beside them). Fifty cost every search twice the reading and rendering for hits below the fold.
+HITS_ON_PAGE = 25
 SNIPPET_LENGTH = 200
 # The newest matches of a common word are looked for in the newest quarter, two years, then all
 # (PostgreSQL: its GIN index holds no order, so each window's dates are intersected inside it, 0015).
@@ -314,7 +317,7 @@ def count_matches(session: Session, text: str | None, *, entity: str | None = No
     return _counts(session, q)
 
 
-def run_search(session: Session, text: str | None, *, limit: int = 50, **filters: Any) -> SearchOutcome:
+def run_search(session: Session, text: str | None, *, limit: int = HITS_ON_PAGE, **filters: Any) -> SearchOutcome:
     """The search page: the best hits, grouped by kind in order of their best hit, with counts."""
     q = _query(text, **filters)
     if q is None:
