@@ -38,6 +38,8 @@ class Config:
     # How long a SQLite connection waits for another writer (gunicorn workers share one file) before
     # "database is locked"; PostgreSQL has row locks and ignores it.
     OUTFALL_SQLITE_BUSY_TIMEOUT_MS = 15_000
+    # Each SQLite connection's page cache, at most (SQLite's own default is 2 MB); PostgreSQL ignores it.
+    OUTFALL_SQLITE_CACHE_MB = 32
     OUTFALL_BACKUP_PATH: str | None = None   # the nightly backup's root; default instance/backups
     OUTFALL_DOCUMENTS_PATH: str | None = None  # the document store; default instance/documents (shared when scaled out)
     OUTFALL_BACKUP_KEEP = 14                 # nightly backups kept (older ones removed after a good one)
@@ -59,7 +61,7 @@ _BOOL_SETTINGS = {"OUTFALL_SMTP_STARTTLS", "SESSION_COOKIE_SECURE", "REMEMBER_CO
 _INT_SETTINGS = {"OUTFALL_SMTP_PORT", "OUTFALL_LOGIN_MAX_FAILURES", "OUTFALL_LOGIN_MAX_FAILURES_PER_IP",
                  "OUTFALL_LOGIN_WINDOW_MINUTES", "OUTFALL_INVITE_MAX_AGE_HOURS",
                  "OUTFALL_SCHEDULER_MISFIRE_GRACE_SECONDS", "OUTFALL_BACKUP_KEEP",
-                 "OUTFALL_SQLITE_BUSY_TIMEOUT_MS", "OUTFALL_PROXY_FIX_X_FOR", "OUTFALL_PROXY_FIX_X_PROTO",
+                 "OUTFALL_SQLITE_BUSY_TIMEOUT_MS", "OUTFALL_SQLITE_CACHE_MB", "OUTFALL_PROXY_FIX_X_FOR", "OUTFALL_PROXY_FIX_X_PROTO",
                  "OUTFALL_TWO_FACTOR_PENDING_MINUTES"}
 
 
