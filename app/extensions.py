@@ -5,7 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 
-from app.models.base import Base
+from app.models.base import Base, stored_json
 
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15_000
 DEFAULT_SQLITE_CACHE_MB = 32  # app/config.py's OUTFALL_SQLITE_CACHE_MB
@@ -15,6 +15,7 @@ class OutfallSQLAlchemy(SQLAlchemy):
     """Flask-SQLAlchemy with SQLite connections that wait for a writer instead of failing at once."""
 
     def _make_engine(self, bind_key, options, app):
+        options.setdefault("json_serializer", stored_json)
         engine = super()._make_engine(bind_key, options, app)
         if engine.dialect.name == "sqlite":
             # Several gunicorn workers share one SQLite file and SQLite lets one writer in at a time: a

@@ -1,8 +1,11 @@
 """Declarative base with a constraint naming convention and a UTC-aware timestamp type."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -50,3 +53,18 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def stored_json(value: Any) -> str:
+    """The text of a JSON column's value (the engines' json_serializer).
+
+    orjson, not the standard library: a year's planned trips store about 26,000 JSON values (each
+    trip's parameters, its audit entry's before and after) and json.dumps took 0.4 s of it. Equal
+    values, compact text (no spaces, UTF-8 rather than \\u escapes); what orjson refuses and the
+    standard library takes (an integer beyond 64 bits) still goes through json.dumps. The audit
+    chain hashes its own canonical text (audit_chain.entry_hash), whatever a column holds.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value)
