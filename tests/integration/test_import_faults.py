@@ -132,3 +132,9 @@ def test_a_postgresql_backend_killed_mid_import_fails_cleanly_and_stores_nothing
         killer.dispose()
     _assert_clean_failure(result, "the database connection was lost")
     assert _counts(db) == before
+
+
+def test_json_columns_are_written_by_stored_json(db):
+    from app.models.base import stored_json
+
+    assert db.engine.dialect._json_serializer is stored_json
