@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from app.models.search import SearchEntry
 
-from app.services import search as search_service
+from app.services import search_reads
 from app.services.documents import DocumentUpload, store_document
 from app.services.permits import import_permit_definition
 from app.services.results import record_result
-from app.services.search import COUNT_CAP, count_matches, fts5_query, run_search, search, tsquery
+from app.services.search import count_matches, fts5_query, run_search, search, tsquery
+from app.services.search_reads import COUNT_CAP
 from app.services.search_match import fts5_match
 from tests.factories import permit_document
 
@@ -93,8 +94,8 @@ def test_past_the_cap_the_counts_stop_and_the_newest_are_shown(db, copper_month,
     every = search(db.session, "copper", limit=1000)
     exact = count_matches(db.session, "copper")
     assert sum(exact.values()) == len(every) > 10
-    monkeypatch.setattr(search_service, "COUNT_CAP", 5)
-    monkeypatch.setattr(search_service, "NEWEST_WINDOWS_DAYS", windows)
+    monkeypatch.setattr(search_reads, "COUNT_CAP", 5)
+    monkeypatch.setattr(search_reads, "NEWEST_WINDOWS_DAYS", windows)
 
     capped = count_matches(db.session, "copper")
     assert capped == {kind: min(n, 6) for kind, n in exact.items()}  # 6: "more than 5"
@@ -109,15 +110,15 @@ def test_past_the_cap_the_counts_stop_and_the_newest_are_shown(db, copper_month,
 def test_past_the_cap_with_a_type_and_a_date_filter(db, copper_month, monkeypatch):
     every = search(db.session, "copper", entity="result", date_to=date(2026, 3, 6), limit=1000)
     assert len(every) == 6
-    monkeypatch.setattr(search_service, "COUNT_CAP", 3)
-    monkeypatch.setattr(search_service, "NEWEST_WINDOWS_DAYS", (1, None))
+    monkeypatch.setattr(search_reads, "COUNT_CAP", 3)
+    monkeypatch.setattr(search_reads, "NEWEST_WINDOWS_DAYS", (1, None))
     hits = search(db.session, "copper", entity="result", date_to=date(2026, 3, 6), limit=2)
     assert [h.record_date for h in hits] == [date(2026, 3, 6), date(2026, 3, 5)]
     assert count_matches(db.session, "copper", entity="result", date_to=date(2026, 3, 6)) == {"result": 4}
 
 
 def test_filters_alone_past_the_cap_list_the_newest_records_before_the_trail(db, copper_month, monkeypatch):
-    monkeypatch.setattr(search_service, "COUNT_CAP", 4)
+    monkeypatch.setattr(search_reads, "COUNT_CAP", 4)
     hits = search(db.session, "", outfall="001", limit=5)
     assert [h.entity for h in hits] != [] and "audit_entry" not in [h.entity for h in hits]
     dates = [h.record_date for h in hits]
@@ -129,7 +130,7 @@ def test_filters_alone_past_the_cap_list_the_newest_records_before_the_trail(db,
 
 
 def test_the_search_page_says_when_the_count_stops(client, db, copper_month, login_as, monkeypatch):
-    monkeypatch.setattr(search_service, "COUNT_CAP", 5)
+    monkeypatch.setattr(search_reads, "COUNT_CAP", 5)
     login_as("manager")
     page = client.get("/search/?q=copper").get_data(as_text=True)
     assert "More than 5 records found; the newest" in page and "Results (more than 5)" in page
