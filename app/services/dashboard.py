@@ -169,14 +169,23 @@ class HeadroomPage:
 def headroom_page(session: Session, now: datetime, page: int = 1) -> HeadroomPage:
     """Every monthly-average limit in force today with its headroom, in permit, outfall and parameter order."""
     permits = permit_overview(session, now)
-    today = facility_today(permits[0].permit.facility.timezone if permits else "UTC", now)
-    data_key = dmr_data_version(session)
-    rows = [row for summary in permits if summary.applying is not None
-            for row in _headroom(session, summary.permit, today, data_key)]
+    today = _facility_day(permits, now)
+    rows = _every_headroom(session, permits, today, dmr_data_version(session))
     pages = max(1, -(-len(rows) // HEADROOM_PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = rows[(page - 1) * HEADROOM_PAGE_SIZE:page * HEADROOM_PAGE_SIZE]
     return HeadroomPage(today, shown, len(rows), page, pages)
+
+
+def _facility_day(permits: list[PermitSummary], now: datetime) -> date:
+    return facility_today(permits[0].permit.facility.timezone if permits else "UTC", now)
+
+
+def _every_headroom(session: Session, permits: list[PermitSummary], today: date,
+                    data_key: tuple[str, int, str]) -> list[HeadroomRow]:
+    """Every monthly-average limit in force today, permit by permit (the dashboard's and the headroom page's)."""
+    return [row for summary in permits if summary.applying is not None
+            for row in _headroom(session, summary.permit, today, data_key)]
 
 
 # Headroom reads every monthly average of the month so far: memoised like the statuses, per facility day.
@@ -232,10 +241,8 @@ def _calibrations(session: Session, today: date) -> list[tuple[Instrument, date 
 
 def build_dashboard(session: Session, now: datetime) -> Dashboard:
     permits = permit_overview(session, now)
-    zone = permits[0].permit.facility.timezone if permits else "UTC"
-    today = facility_today(zone, now)
+    today = _facility_day(permits, now)
     board = Dashboard(today=today, permits=permits)
-    headroom: list[HeadroomRow] = []
     data_key = dmr_data_version(session)  # one read of the chain for every status and headroom below
     board.obligations = list_obligations(session, open_only=True)[:10]
     board.due_this_week = _events(session, today, today + timedelta(days=6), SCHEDULED)
@@ -254,7 +261,7 @@ def build_dashboard(session: Session, now: datetime) -> Dashboard:
             status = report_status(session, summary.permit, period, today, data_key)
             if status is not None:
                 board.reports.append(status)
-        headroom += _headroom(session, summary.permit, today, data_key)
+    headroom = _every_headroom(session, permits, today, data_key)
     board.headroom, board.headroom_total = least_room(headroom, DASHBOARD_HEADROOM_ROWS, _headroom_of), len(headroom)
     board.calibrations_due = _calibrations(session, today)
     board.failed_emails = session.scalar(select(func.count(OutboxMessage.id))
