@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timezone
@@ -146,9 +147,10 @@ def _insert_ignoring_duplicates(connection: Connection, entries: list[dict[str, 
                      .on_conflict_do_nothing(index_elements=["entity", "entity_id"]), rows)
 
 
-_ENTRY_COLUMNS = (("entity", "varchar"), ("entity_id", "varchar"), ("permit_id", "integer"),
-                  ("outfall", "varchar"), ("parameter_code", "varchar"), ("record_date", "date"),
-                  ("title", "varchar"), ("body", "text"), ("updated_at", "timestamp"))
+# Each written column with its PostgreSQL type, from the model, for the arrays' casts: without a
+# length, since an explicit cast to VARCHAR(n) would cut a long value where the insert must refuse it.
+_ENTRY_COLUMNS = tuple((name, re.sub(r"\(\d+\)", "", SearchEntry.__table__.c[name].type.compile(
+    dialect=postgresql.dialect()))) for name in ("entity", "entity_id", *FIELDS, "updated_at"))
 # PostgreSQL: one statement of arrays per UNNEST_BATCH entries, each column one parameter. An
 # executemany sends every row as a statement of its own (pipelined, but each parsed, bound and
 # answered): a year's 8,760 trips' entries measured 0.68 s of indexing so, 0.55 s as arrays.
