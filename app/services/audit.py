@@ -5,13 +5,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, inspect, insert, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.audit_chain import GENESIS_HASH, BrokenLink, entry_hash, first_broken_link
 from app.models.audit import AuditEntry
 from app.models.audited import json_value
 from app.models.base import utcnow
+from app.services.bulk_rows import insert_rows
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises appends to the chain.
 _AUDIT_CHAIN_LOCK = 0x0A0D17
@@ -68,7 +69,7 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> None:
         seq += 1
         row.update(seq=seq, prev_hash=prev_hash)
         row["hash"] = prev_hash = entry_hash(row)
-    connection.execute(insert(AuditEntry), rows)
+    insert_rows(connection, AuditEntry.__table__, rows)
     # The search index takes exactly these entries (by seq) instead of rescanning the trail's tail.
     session.info.setdefault(APPENDED_SEQS, []).extend(row["seq"] for row in rows)
 

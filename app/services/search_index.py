@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import timezone
 from typing import Any
 
 from sqlalchemy import event, insert, or_, select, text
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.models.audit import AuditEntry
 # Importing the audit service registers its after_flush first: this one indexes what that one wrote.
 from app.services.audit import APPENDED_SEQS
+from app.services.bulk_rows import postgres_insert
 from app.models.base import utcnow
 from app.models.compliance import Exceedance, NoncomplianceEvent, NotificationObligation
 from app.models.monitoring import Result, ResultRevision, Sample
@@ -77,8 +76,8 @@ def _execute_batches(connection: Connection, statement: Any, rows: list[dict[str
     its pending terms out at each statement's savepoint): indexing a year's 8,760 trips measured
     0.79 s so, against 0.12 s in statements of 500 rows. SQLAlchemy sends an executemany with RETURNING that way
     (its "insertmanyvalues", compiled once), so the ids are asked for and dropped; `.values(rows)`
-    would compile each batch's thousands of parameters anew. (PostgreSQL takes the rows as arrays,
-    _unnest_insert; multi-row VALUES measured no faster there.) The rows of a call name distinct
+    would compile each batch's thousands of parameters anew. (PostgreSQL takes the rows as one JSON
+    document, _postgres_insert; multi-row VALUES measured no faster there.) The rows of a call name distinct
     entries (the callers' ids are distinct), so either form writes the same rows.
     """
     statement = statement.returning(SearchEntry.__table__.c.id)
@@ -99,7 +98,7 @@ def _write(connection: Connection, entries: list[dict[str, Any]]) -> None:
     table = SearchEntry.__table__
     now = utcnow()
     if connection.dialect.name == "postgresql":
-        _unnest_insert(connection, [{**entry, "updated_at": now} for entry in entries], _UPSERT)
+        _postgres_insert(connection, [{**entry, "updated_at": now} for entry in entries], _UPSERT)
         return
     statement = _DIALECTS[connection.dialect.name].insert(table)
     statement = statement.on_conflict_do_update(
@@ -141,36 +140,21 @@ def _insert_ignoring_duplicates(connection: Connection, entries: list[dict[str, 
         connection.execute(insert(SearchEntry.__table__), rows)
         return
     if connection.dialect.name == "postgresql":
-        _unnest_insert(connection, rows, "DO NOTHING")
+        _postgres_insert(connection, rows, "DO NOTHING")
         return
     _execute_batches(connection, dialect.insert(SearchEntry.__table__)
                      .on_conflict_do_nothing(index_elements=["entity", "entity_id"]), rows)
 
 
-# Each written column with its PostgreSQL type, from the model, for the arrays' casts: without a
-# length, since an explicit cast to VARCHAR(n) would cut a long value where the insert must refuse it.
-_ENTRY_COLUMNS = tuple((name, re.sub(r"\(\d+\)", "", SearchEntry.__table__.c[name].type.compile(
-    dialect=postgresql.dialect()))) for name in ("entity", "entity_id", *FIELDS, "updated_at"))
-# PostgreSQL: one statement of arrays per UNNEST_BATCH entries, each column one parameter. An
-# executemany sends every row as a statement of its own (pipelined, but each parsed, bound and
-# answered): a year's 8,760 trips' entries measured 0.68 s of indexing so, 0.55 s as arrays.
-UNNEST_BATCH = 5000
 # _write's ON CONFLICT: a changed entry takes the new text; an unchanged one is left alone, updated_at too.
 _UPSERT = ("DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in (*FIELDS, "updated_at"))
            + " WHERE " + " OR ".join(f"search_entry.{f} IS DISTINCT FROM excluded.{f}" for f in FIELDS))
 
 
-def _unnest_insert(connection: Connection, rows: list[dict[str, Any]], on_conflict: str) -> None:
-    """INSERT the rows (distinct entries) from arrays, ON CONFLICT (entity, entity_id) `on_conflict`."""
-    statement = text(
-        f"INSERT INTO search_entry ({', '.join(name for name, _ in _ENTRY_COLUMNS)}) "
-        f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS {kind}[])' for name, kind in _ENTRY_COLUMNS)}) "
-        f"ON CONFLICT (entity, entity_id) {on_conflict}")
-    for chunk in _chunks(rows, UNNEST_BATCH):
-        values = {name: [row.get(name) for row in chunk] for name, _ in _ENTRY_COLUMNS}
-        # The column's type stores naive UTC (UTCDateTime); a raw statement passes it so itself.
-        values["updated_at"] = [at.astimezone(timezone.utc).replace(tzinfo=None) for at in values["updated_at"]]
-        connection.execute(statement, values)
+def _postgres_insert(connection: Connection, rows: list[dict[str, Any]], on_conflict: str) -> None:
+    """INSERT the rows (distinct entries) in batches (bulk_rows.postgres_insert), ON CONFLICT (entity,
+    entity_id) `on_conflict`. An executemany sent every row as a statement of its own."""
+    postgres_insert(connection, SearchEntry.__table__, rows, f"ON CONFLICT (entity, entity_id) {on_conflict}")
 
 
 def _index_appended_audit_entries(session: Session, lookups: RecordLookups | None = None) -> None:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from app.models.permit import Permit
 from app.models.schedule import SamplingEvent
-from app.services.bulk_rows import insert_new
+from app.services.bulk_rows import insert_new, insert_rows
 from app.services.permits import import_permit_definition
 from tests.factories import permit_document
 
@@ -32,3 +34,44 @@ def test_insert_new_skips_stored_keys_and_returns_the_written_rows_ids(db):
     assert [row["event_date"].day for row in written] == [4, 5]
     stored = {e.id: e.event_date.day for e in db.session.scalars(select(SamplingEvent))}
     assert {row["id"]: row["event_date"].day for row in first + written} == stored
+
+
+def _stored_text(db, table: str, where: str) -> list[tuple]:
+    # Each column as the database holds it (JSON as its text, NULL as None), not as the ORM reads it back.
+    columns = [c.name for c in SamplingEvent.__table__.columns if c.name != "id"]
+    return [tuple(row) for row in db.session.execute(text(
+        f"SELECT {', '.join(f'CAST({c} AS TEXT)' for c in columns)} FROM {table} WHERE {where} ORDER BY event_date"))]
+
+
+def test_insert_rows_stores_what_an_executemany_stores(db):
+    """The JSON-document path (PostgreSQL) keeps every value's stored form: JSON text, JSON null, naive UTC
+    timestamps, a Python-side default for a column the rows leave out; SQLite takes executemany."""
+    import_permit_definition(db.session, permit_document("npdes"))
+    permit_id = db.session.scalar(select(Permit.id))
+    connection = db.session.connection()
+    plain = [{**_trip(permit_id, day), "parameters": [{"code": "00400", "window_start": "2026-03-01", "é": 1.5}],
+              "status_reason": None} for day in (10, 11)]
+    for row in plain:
+        row.pop("status")  # left to the column's default, "scheduled"
+    arrays = [{**row, "outfall": "002"} for row in plain]
+    connection.execute(insert(SamplingEvent.__table__), plain)
+    insert_rows(connection, SamplingEvent.__table__, arrays)
+    by_executemany = _stored_text(db, "sampling_event", "outfall = '001'")
+    by_arrays = _stored_text(db, "sampling_event", "outfall = '002'")
+    names = [c.name for c in SamplingEvent.__table__.columns if c.name != "id"]
+    assert len(by_arrays) == len(by_executemany) == 2
+
+    def apart_from_outfall(rows):
+        return [{n: v for n, v in zip(names, row) if n != "outfall"} for row in rows]
+    assert apart_from_outfall(by_arrays) == apart_from_outfall(by_executemany)
+    assert {row["status"] for row in apart_from_outfall(by_arrays)} == {"scheduled"}
+    assert {row["status_reason"] for row in apart_from_outfall(by_arrays)} == {None}
+
+
+def test_insert_rows_refuses_a_value_too_long_for_its_column_rather_than_cutting_it(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    import_permit_definition(db.session, permit_document("npdes"))
+    permit_id = db.session.scalar(select(Permit.id))
+    with pytest.raises(DBAPIError, match="too long"):
+        insert_rows(db.session.connection(), SamplingEvent.__table__, [{**_trip(permit_id, 12), "outfall": "00001"}])
