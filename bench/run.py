@@ -39,6 +39,18 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def reference_loop_ms() -> float:
+    """A fixed pure-Python loop, best of 5, in ms: how fast this machine's core is today.
+
+    Machines of the same name differ (and one machine differs from hour to hour, shared as it is):
+    a round's seconds are compared with another round's through this figure, and its ratios, which
+    are measured against a baseline in the same run, need no such help.
+    """
+    import timeit
+
+    return min(timeit.repeat("sum(i * i for i in range(10**6))", number=1, repeat=5)) * 1000
+
+
 def code_version() -> str:
     """The commit measured (read only: `git rev-parse`), and whether the work tree differed from it."""
     try:
@@ -130,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.database == "all":
         print("PostgreSQL does not answer on 127.0.0.1:5432: SQLite only")
     where = machine()
-    print(f"benchmarks ({args.scale}) on {where}; code at {code_version()}", flush=True)
+    print(f"benchmarks ({args.scale}) on {where}; code at {code_version()}; "
+          f"reference loop {reference_loop_ms():.0f} ms", flush=True)
     figures: list[Figure] = []
     for url in urls:
         figures += run_database(url, args.scale, args.runs or RUNS[args.scale], tuple(args.only))

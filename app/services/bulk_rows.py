@@ -8,26 +8,25 @@ inserted plainly. On SQLite the batched RETURNING is cheap, but SQLite does not 
 the order of the parameters, so the ids are matched back by the table's unique key (asking for that
 order makes SQLAlchemy send one row per statement there).
 
-On PostgreSQL the rows themselves go as one INSERT ... SELECT FROM json_to_recordset(document) per
-ROWS_PER_STATEMENT rows (postgres_insert), not as psycopg's executemany of one statement per row.
+On PostgreSQL the rows themselves go by COPY (postgres_insert), not as psycopg's executemany of one
+statement per row.
 """
 from __future__ import annotations
 
-import json
-import re
+import itertools
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
-import orjson
-
+import psycopg
 from sqlalchemy import JSON, Column, Table, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
-# Rows per INSERT ... SELECT FROM json_to_recordset: the rows travel as one JSON document each.
-ROWS_PER_STATEMENT = 5000
+from app.models.base import stored_json
+
+_STAGING_NAMES = itertools.count(1)
 
 _RESERVE = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
 
@@ -37,23 +36,21 @@ def _reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return sorted(connection.scalars(_RESERVE, {"table": table.name, "count": count}))
 
 
-def _record_type(column: Column) -> str:
-    # Without a length: a value too long for VARCHAR(n) is then refused by the INSERT, as it would be
-    # by a plain one, where an explicit cast would cut it.
-    return re.sub(r"\([\d, ]+\)", "", column.type.compile(dialect=postgresql.dialect()))
-
-
-def _to_document(column: Column, dialect) -> Callable[[Any], Any] | None:
-    """What the column's own bind processing makes of a value before it goes into the document
-    (UTCDateTime: naive UTC); None where the value goes as it is."""
+def _copy_value(column: Column, dialect) -> Callable[[Any], Any] | None:
+    """What the column's own bind processing sends for a value (UTCDateTime: naive UTC; JSON: its
+    text, and None as the JSON value null unless the column says none_as_null); None: as it is."""
     kind = column.type
     if isinstance(kind, TypeDecorator):
         return lambda value: kind.process_bind_param(value, dialect)
+    if isinstance(kind, JSON):
+        if kind.none_as_null:
+            return lambda value: None if value is None else stored_json(value)
+        return stored_json
     return None
 
 
 def _default(column: Column) -> Callable[[], Any] | None:
-    """The column's Python-side default, which an INSERT of a row leaving it out applies (this one must)."""
+    """The column's Python-side default, which an INSERT of a row leaving it out applies (COPY does not)."""
     default = column.default
     if default is None or column.primary_key:
         return None
@@ -64,36 +61,24 @@ def _default(column: Column) -> Callable[[], Any] | None:
     return None
 
 
-def _document_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)  # numeric input from its exact text
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _document(records: list[dict[str, Any]]) -> str:
-    try:
-        return orjson.dumps(records, default=_document_value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):  # an integer beyond 64 bits: the standard library takes it
-        return json.dumps(records, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else _document_value(v),
-                          separators=(",", ":"), ensure_ascii=False)
-
-
-def _selected(column: Column, name: str) -> str:
-    # A JSON column binds None as the JSON value null (unless none_as_null), where json_to_recordset
-    # reads a null as SQL NULL: COALESCE keeps what a plain INSERT stores.
-    if isinstance(column.type, JSON) and not column.type.none_as_null:
-        return f"COALESCE(r.{name}, 'null'::json)"
-    return f"r.{name}"
+def _copy(cursor, quote, table_name: str, columns: list[Column], rows: Sequence[dict[str, Any]],
+          defaults: dict[str, Callable[[], Any]], dialect) -> None:
+    names = [c.name for c in columns]
+    convert = [_copy_value(c, dialect) for c in columns]
+    with cursor.copy(f"COPY {quote(table_name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row.get(name) if name not in defaults else defaults[name]() for name in names]
+            copy.write_row([value if to is None else to(value) for to, value in zip(convert, values, strict=True)])
 
 
 def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = "") -> None:
-    """PostgreSQL: INSERT the rows, ROWS_PER_STATEMENT at a time, each batch as one JSON document
-    read by json_to_recordset; `on_conflict` is the statement's ON CONFLICT clause, if any.
+    """PostgreSQL: INSERT the rows by COPY, in the connection's transaction; with `on_conflict` (the
+    statement's ON CONFLICT clause) they are copied into a staging table first and inserted from it.
 
     psycopg's executemany sends each row as a statement of its own (pipelined, but each one bound,
-    parsed and answered), and psycopg writes arrays of text with a regular expression per element:
-    one document, written by orjson and parsed by the server, is what costs least. A column no row
-    names takes its default; a key some row leaves out is NULL there.
+    parsed and answered): a year's 9,500 planned trips took 0.62 s so, 0.45 s by COPY and half the
+    client's time. A column no row names takes its Python-side default; a key some row leaves out is
+    NULL there. A refusal by the database is raised as SQLAlchemy's, as a plain INSERT's would be.
     """
     if not rows:
         return
@@ -101,19 +86,27 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
     defaults = {c.name: d for c in table.columns if c.name not in names and (d := _default(c)) is not None}
     columns = [table.c[name] for name in names + list(defaults)]
     quote = connection.dialect.identifier_preparer.quote
-    statement = text(
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-        f"SELECT {', '.join(_selected(c, quote(c.name)) for c in columns)} FROM json_to_recordset(CAST(:rows AS json)) "
-        f"AS r({', '.join(f'{quote(c.name)} {_record_type(c)}' for c in columns)}) {on_conflict}")
-    converted = [(c.name, to) for c in columns if (to := _to_document(c, connection.dialect)) is not None]
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        records = []
-        for row in rows[start:start + ROWS_PER_STATEMENT]:
-            record = {**row, **{name: make() for name, make in defaults.items()}}
-            for name, to in converted:
-                record[name] = to(record.get(name))
-            records.append(record)
-        connection.execute(statement, {"rows": _document(records)})
+    listed = ", ".join(quote(c.name) for c in columns)
+    statement = f"COPY {table.name}"
+    if not connection.in_transaction():
+        # The COPY goes by the driver's cursor, past SQLAlchemy: begin the transaction that will commit it.
+        connection.exec_driver_sql("SELECT 1")
+    try:
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            if not on_conflict:
+                _copy(cursor, quote, table.name, columns, rows, defaults, connection.dialect)
+                return
+            # The staging table has the columns' types and nothing else (no keys, no indexes); it is
+            # the session's own and dropped at once, so two writers never see each other's rows.
+            staging = f"outfall_staging_{table.name}_{next(_STAGING_NAMES)}"
+            statement = f"CREATE TEMP TABLE {staging} AS SELECT {listed} FROM {quote(table.name)} WITH NO DATA"
+            cursor.execute(statement)
+            _copy(cursor, quote, staging, columns, rows, defaults, connection.dialect)
+            statement = f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} FROM {staging} {on_conflict}"
+            cursor.execute(statement)
+            cursor.execute(f"DROP TABLE {staging}")
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -44,7 +44,7 @@ def _stored_text(db, table: str, where: str) -> list[tuple]:
 
 
 def test_insert_rows_stores_what_an_executemany_stores(db):
-    """The JSON-document path (PostgreSQL) keeps every value's stored form: JSON text, JSON null, naive UTC
+    """The COPY path (PostgreSQL) keeps every value's stored form: JSON text, JSON null, naive UTC
     timestamps, a Python-side default for a column the rows leave out; SQLite takes executemany."""
     import_permit_definition(db.session, permit_document("npdes"))
     permit_id = db.session.scalar(select(Permit.id))
