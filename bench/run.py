@@ -65,7 +65,7 @@ def code_version() -> str:
 
 def run_database(url: str, scale: str, runs: int, only: tuple[str, ...]) -> list[Figure]:
     from bench import cases, pages
-    from bench.database import make_app, vacuum_postgres
+    from bench.database import make_app, vacuum_postgres, warm_cache
 
     stamp = read_stamp(url)
     if not stamp or stamp.get("scale") != scale:
@@ -81,6 +81,7 @@ def run_database(url: str, scale: str, runs: int, only: tuple[str, ...]) -> list
 
         from app.extensions import db
         upgrade()
+        warm_cache(url)
         bench = cases.Bench(app, url, scale, date.fromisoformat(stamp["last"]), runs, BUDGET_S[scale])
         steps = {"dmr_build_month": cases.dmr_build_month, "record_result_p50": cases.record_result_p50,
                  "import_rows_per_s": cases.import_rows_per_s, "import_peak_rss": cases.import_peak_rss,

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.models.permit import Permit
 from app.models.schedule import SamplingEvent
+from app.services import bulk_rows
 from app.services.bulk_rows import insert_new, insert_rows
 from app.services.permits import import_permit_definition
 from tests.factories import permit_document
@@ -43,9 +44,15 @@ def _stored_text(db, table: str, where: str) -> list[tuple]:
         f"SELECT {', '.join(f'CAST({c} AS TEXT)' for c in columns)} FROM {table} WHERE {where} ORDER BY event_date"))]
 
 
-def test_insert_rows_stores_what_an_executemany_stores(db):
-    """The COPY path (PostgreSQL) keeps every value's stored form: JSON text, JSON null, naive UTC
+# PostgreSQL: by COPY from one row on, and by one INSERT's executemany for any batch (bulk_rows.COPY_FROM_ROWS).
+BOTH_PATHS = pytest.mark.parametrize("copy_from_rows", [1, 10_000], ids=["copy", "insert"])
+
+
+@BOTH_PATHS
+def test_insert_rows_stores_what_an_executemany_stores(db, monkeypatch, copy_from_rows):
+    """Both PostgreSQL paths (COPY, and one INSERT for a few rows) keep every value's stored form: JSON text, JSON null, naive UTC
     timestamps, a Python-side default for a column the rows leave out; SQLite takes executemany."""
+    monkeypatch.setattr(bulk_rows, "COPY_FROM_ROWS", copy_from_rows)
     import_permit_definition(db.session, permit_document("npdes"))
     permit_id = db.session.scalar(select(Permit.id))
     connection = db.session.connection()
@@ -68,10 +75,25 @@ def test_insert_rows_stores_what_an_executemany_stores(db):
     assert {row["status_reason"] for row in apart_from_outfall(by_arrays)} == {None}
 
 
-def test_insert_rows_refuses_a_value_too_long_for_its_column_rather_than_cutting_it(db):
+@BOTH_PATHS
+def test_insert_rows_refuses_a_value_too_long_for_its_column_rather_than_cutting_it(db, monkeypatch, copy_from_rows):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite does not enforce VARCHAR lengths")
+    monkeypatch.setattr(bulk_rows, "COPY_FROM_ROWS", copy_from_rows)
     import_permit_definition(db.session, permit_document("npdes"))
     permit_id = db.session.scalar(select(Permit.id))
     with pytest.raises(DBAPIError, match="too long"):
         insert_rows(db.session.connection(), SamplingEvent.__table__, [{**_trip(permit_id, 12), "outfall": "00001"}])
+
+
+@BOTH_PATHS
+def test_insert_new_by_either_path_skips_what_is_stored(db, monkeypatch, copy_from_rows):
+    """insert_new's ON CONFLICT goes through the staging table by COPY, or into one INSERT."""
+    monkeypatch.setattr(bulk_rows, "COPY_FROM_ROWS", copy_from_rows)
+    import_permit_definition(db.session, permit_document("npdes"))
+    permit_id = db.session.scalar(select(Permit.id))
+    connection = db.session.connection()
+    insert_new(connection, SamplingEvent.__table__, [_trip(permit_id, 20)], KEY)
+    written = insert_new(connection, SamplingEvent.__table__, [_trip(permit_id, 21), _trip(permit_id, 20)], KEY)
+    assert [row["event_date"].day for row in written] == [21]
+    assert sorted(e.event_date.day for e in db.session.scalars(select(SamplingEvent))) == [20, 21]
