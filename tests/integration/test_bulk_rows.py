@@ -44,13 +44,13 @@ def _stored_text(db, table: str, where: str) -> list[tuple]:
         f"SELECT {', '.join(f'CAST({c} AS TEXT)' for c in columns)} FROM {table} WHERE {where} ORDER BY event_date"))]
 
 
-# PostgreSQL: by COPY from one row on, and by one INSERT's executemany for any batch (bulk_rows.COPY_FROM_ROWS).
+# PostgreSQL: by COPY from one row on, and by one INSERT of arrays for any batch (bulk_rows.COPY_FROM_ROWS).
 BOTH_PATHS = pytest.mark.parametrize("copy_from_rows", [1, 10_000], ids=["copy", "insert"])
 
 
 @BOTH_PATHS
 def test_insert_rows_stores_what_an_executemany_stores(db, monkeypatch, copy_from_rows):
-    """Both PostgreSQL paths (COPY, and one INSERT for a few rows) keep every value's stored form: JSON text, JSON null, naive UTC
+    """Both PostgreSQL paths (COPY, and one INSERT of arrays for a few rows) keep every value's stored form: JSON text, JSON null, naive UTC
     timestamps, a Python-side default for a column the rows leave out; SQLite takes executemany."""
     monkeypatch.setattr(bulk_rows, "COPY_FROM_ROWS", copy_from_rows)
     import_permit_definition(db.session, permit_document("npdes"))
