@@ -71,8 +71,8 @@ _POSTGRESQL = postgresql.dialect()
 
 def _array_type(column: Column) -> str:
     # Without a length: a value too long for VARCHAR(n) is then refused by the INSERT, as it would be
-    # by a plain one, where an explicit cast would cut it. Worked out once per column: compiling
-    # types on every call cost a recorded result several milliseconds.
+    # by a plain one, where an explicit cast would cut it. Worked out once per column (a recorded
+    # result writes its search entries this way, and a type's text never changes).
     key = (column.table.name, column.name)
     if key not in _ARRAY_TYPES:
         _ARRAY_TYPES[key] = re.sub(r"\([\d, ]+\)", "", column.type.compile(dialect=_POSTGRESQL)) + "[]"
