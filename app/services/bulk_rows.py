@@ -140,7 +140,8 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
                 _copy(cursor, quote, table.name, columns, rows, defaults, connection.dialect)
                 return
             # The staging table has the columns' types and nothing else (no keys, no indexes); it is
-            # the session's own and dropped at once, so two writers never see each other's rows.
+            # the session's own and dropped at once, so two writers never see each other's rows. (The
+            # database role needs TEMPORARY, which PostgreSQL grants to every role by default.)
             staging = f"outfall_staging_{table.name}_{next(_STAGING_NAMES)}"
             statement = f"CREATE TEMP TABLE {staging} AS SELECT {listed} FROM {quote(table.name)} WITH NO DATA"
             cursor.execute(statement)

@@ -76,8 +76,8 @@ def _execute_batches(connection: Connection, statement: Any, rows: list[dict[str
     its pending terms out at each statement's savepoint): indexing a year's 8,760 trips measured
     0.79 s so, against 0.12 s in statements of 500 rows. SQLAlchemy sends an executemany with RETURNING that way
     (its "insertmanyvalues", compiled once), so the ids are asked for and dropped; `.values(rows)`
-    would compile each batch's thousands of parameters anew. (PostgreSQL takes the rows as one JSON
-    document, _postgres_insert; multi-row VALUES measured no faster there.) The rows of a call name distinct
+    would compile each batch's thousands of parameters anew. (PostgreSQL takes the rows by COPY,
+    _postgres_insert; multi-row VALUES measured no faster there.) The rows of a call name distinct
     entries (the callers' ids are distinct), so either form writes the same rows.
     """
     statement = statement.returning(SearchEntry.__table__.c.id)
@@ -152,8 +152,8 @@ _UPSERT = ("DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in (*FIELDS,
 
 
 def _postgres_insert(connection: Connection, rows: list[dict[str, Any]], on_conflict: str) -> None:
-    """INSERT the rows (distinct entries) in batches (bulk_rows.postgres_insert), ON CONFLICT (entity,
-    entity_id) `on_conflict`. An executemany sent every row as a statement of its own."""
+    """INSERT the rows (distinct entries) by bulk_rows.postgres_insert, ON CONFLICT (entity, entity_id)
+    `on_conflict`: by COPY through a staging table, or a few as one statement of arrays."""
     postgres_insert(connection, SearchEntry.__table__, rows, f"ON CONFLICT (entity, entity_id) {on_conflict}")
 
 
