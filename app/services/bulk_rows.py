@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -79,25 +79,21 @@ def _array_type(column: Column) -> str:
     return _ARRAY_TYPES[key]
 
 
-def _arrays(columns: list[Column], names: list[str], defaults: dict[str, Callable[[], Any]],
-            rows: Sequence[dict[str, Any]], dialect) -> dict[str, list[Any]]:
-    values = {}
-    for i, column in enumerate(columns):
-        to = _copy_value(column, dialect)
-        given = [row.get(column.name) for row in rows] if column.name in names else \
-            [defaults[column.name]() for _ in rows]
-        values[f"p{i}"] = given if to is None else [to(value) for value in given]
-    return values
-
-
-def _copy(cursor, quote, table_name: str, columns: list[Column], rows: Sequence[dict[str, Any]],
-          defaults: dict[str, Callable[[], Any]], dialect) -> None:
-    names = [c.name for c in columns]
+def _values(columns: list[Column], defaults: dict[str, Callable[[], Any]], rows: Sequence[dict[str, Any]],
+            dialect) -> Iterator[list[Any]]:
+    """Each row's values in `columns`' order as the database takes them: a column no row names takes
+    its default, a key the row leaves out is None, and each value goes through its column's processing."""
     convert = [_copy_value(c, dialect) for c in columns]
-    with cursor.copy(f"COPY {quote(table_name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
-        for row in rows:
-            values = [row.get(name) if name not in defaults else defaults[name]() for name in names]
-            copy.write_row([value if to is None else to(value) for to, value in zip(convert, values, strict=True)])
+    makers = [defaults.get(c.name) for c in columns]
+    for row in rows:
+        values = [row.get(c.name) if make is None else make() for c, make in zip(columns, makers, strict=True)]
+        yield [value if to is None else to(value) for to, value in zip(convert, values, strict=True)]
+
+
+def _copy(cursor, quote, table_name: str, columns: list[Column], values: Iterable[list[Any]]) -> None:
+    with cursor.copy(f"COPY {quote(table_name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = "") -> None:
@@ -106,9 +102,9 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
 
     psycopg's executemany sends each row as a statement of its own (pipelined, but each one bound,
     parsed and answered): a year's 9,500 planned trips took 0.62 s so, 0.45 s by COPY and half the
-    client's time (fewer than COPY_FROM_ROWS rows go as a plain INSERT, or one of arrays). A column no row
-    names takes its Python-side default; a key some row leaves out is
-    NULL there. A refusal by the database is raised as SQLAlchemy's, as a plain INSERT's would be.
+    client's time (fewer than COPY_FROM_ROWS rows go as a plain INSERT, or one of arrays). A column
+    no row names takes its Python-side default; a key some row leaves out is NULL there. A refusal by
+    the database is raised as SQLAlchemy's, as a plain INSERT's would be.
     """
     if not rows:
         return
@@ -125,19 +121,20 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
     if len(rows) < COPY_FROM_ROWS:
         # A few rows with ON CONFLICT (one result's search entries): one statement of arrays, one per
         # column, rather than a staging table's catalog entries or an executemany's statement per row.
+        arrays = zip(*_values(columns, defaults, rows, connection.dialect), strict=True)
         connection.execute(text(
             f"INSERT INTO {quote(table.name)} ({listed}) SELECT * FROM unnest("
             f"{', '.join(f'CAST(:p{i} AS {_array_type(c)})' for i, c in enumerate(columns))}) {on_conflict}"),
-            _arrays(columns, names, defaults, rows, connection.dialect))
+            {f"p{i}": list(array) for i, array in enumerate(arrays)})
         return
-    statement = f"COPY {table.name}"
+    statement, values = f"COPY {table.name}", _values(columns, defaults, rows, connection.dialect)
     if not connection.in_transaction():
         # The COPY goes by the driver's cursor, past SQLAlchemy: begin the transaction that will commit it.
         connection.exec_driver_sql("SELECT 1")
     try:
         with connection.connection.dbapi_connection.cursor() as cursor:
             if not on_conflict:
-                _copy(cursor, quote, table.name, columns, rows, defaults, connection.dialect)
+                _copy(cursor, quote, table.name, columns, values)
                 return
             # The staging table has the columns' types and nothing else (no keys, no indexes); it is
             # the session's own and dropped at once, so two writers never see each other's rows. (The
@@ -145,7 +142,7 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
             staging = f"outfall_staging_{table.name}_{next(_STAGING_NAMES)}"
             statement = f"CREATE TEMP TABLE {staging} AS SELECT {listed} FROM {quote(table.name)} WITH NO DATA"
             cursor.execute(statement)
-            _copy(cursor, quote, staging, columns, rows, defaults, connection.dialect)
+            _copy(cursor, quote, staging, columns, values)
             statement = f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} FROM {staging} {on_conflict}"
             cursor.execute(statement)
             cursor.execute(f"DROP TABLE {staging}")
