@@ -13,7 +13,7 @@ statement per row.
 """
 from __future__ import annotations
 
-import itertools
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -27,7 +27,6 @@ from sqlalchemy.types import TypeDecorator
 
 from app.models.base import stored_json
 
-_STAGING_NAMES = itertools.count(1)
 # From this many rows on, postgres_insert goes by COPY; below, as a plain INSERT or, with ON CONFLICT,
 # one INSERT ... SELECT FROM unnest(arrays).
 COPY_FROM_ROWS = 50
@@ -90,6 +89,13 @@ def _values(columns: list[Column], defaults: dict[str, Callable[[], Any]], rows:
         yield [value if to is None else to(value) for to, value in zip(convert, values, strict=True)]
 
 
+def _staging_name(table_name: str, column_names: list[str]) -> str:
+    """The staging table of rows for `table_name` with these columns: a name of its own per column list
+    (within PostgreSQL's 63 characters), so that two callers naming other columns never share one."""
+    digest = hashlib.blake2b(",".join(column_names).encode(), digest_size=4).hexdigest()
+    return f"outfall_staging_{table_name[:30]}_{digest}"
+
+
 def _copy(cursor, quote, table_name: str, columns: list[Column], values: Iterable[list[Any]]) -> None:
     with cursor.copy(f"COPY {quote(table_name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN") as copy:
         for row in values:
@@ -136,16 +142,24 @@ def postgres_insert(connection: Connection, table: Table, rows: Sequence[dict[st
             if not on_conflict:
                 _copy(cursor, quote, table.name, columns, values)
                 return
-            # The staging table has the columns' types and nothing else (no keys, no indexes); it is
-            # the session's own and dropped at once, so two writers never see each other's rows. (The
-            # database role needs TEMPORARY, which PostgreSQL grants to every role by default.)
-            staging = f"outfall_staging_{table.name}_{next(_STAGING_NAMES)}"
-            statement = f"CREATE TEMP TABLE {staging} AS SELECT {listed} FROM {quote(table.name)} WITH NO DATA"
+            # The staging table has the columns' types and nothing else (no keys, no indexes); it is the
+            # session's own, so two writers never see each other's rows. One per table and column list
+            # serves the whole transaction, emptied after each use and dropped at its end: a table
+            # created and dropped per call held its locks until the commit, and rebuilding the search
+            # index (one transaction, thousands of calls) ran out of lock slots (max_locks_per_transaction).
+            # (The database role needs TEMPORARY, which PostgreSQL grants to every role by default.)
+            staging = _staging_name(table.name, names + list(defaults))
+            statement = f"SELECT to_regclass('pg_temp.{staging}')"
             cursor.execute(statement)
+            if cursor.fetchone()[0] is None:
+                statement = (f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {listed} FROM "
+                             f"{quote(table.name)} WITH NO DATA")
+                cursor.execute(statement)
             _copy(cursor, quote, staging, columns, values)
             statement = f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} FROM {staging} {on_conflict}"
             cursor.execute(statement)
-            cursor.execute(f"DROP TABLE {staging}")
+            statement = f"TRUNCATE {staging}"
+            cursor.execute(statement)
     except psycopg.Error as error:
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 

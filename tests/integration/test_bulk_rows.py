@@ -97,3 +97,32 @@ def test_insert_new_by_either_path_skips_what_is_stored(db, monkeypatch, copy_fr
     written = insert_new(connection, SamplingEvent.__table__, [_trip(permit_id, 21), _trip(permit_id, 20)], KEY)
     assert [row["event_date"].day for row in written] == [21]
     assert sorted(e.event_date.day for e in db.session.scalars(select(SamplingEvent))) == [20, 21]
+
+
+def _locks_held(connection) -> int:
+    return connection.scalar(text("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"))
+
+
+def test_staged_inserts_of_one_transaction_hold_the_same_locks_however_many_there_are(db, monkeypatch):
+    """Rebuilding the search index is one transaction of thousands of staged inserts; a staging table
+    per call kept its locks to the commit and ran PostgreSQL out of lock slots ("out of shared memory",
+    max_locks_per_transaction) at full scale. One staging table serves the transaction, emptied after
+    each use: the rows of one call never reach the next, and nothing is left after the commit."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the staging table is PostgreSQL's path")
+    monkeypatch.setattr(bulk_rows, "COPY_FROM_ROWS", 1)
+    import_permit_definition(db.session, permit_document("npdes"))
+    permit_id = db.session.scalar(select(Permit.id))
+    connection = db.session.connection()
+    insert_new(connection, SamplingEvent.__table__, [_trip(permit_id, 1)], KEY)
+    held = _locks_held(connection)
+    for day in range(2, 26):
+        # Each call repeats an earlier day: skipped by ON CONFLICT, not inserted twice from leftovers.
+        written = insert_new(connection, SamplingEvent.__table__, [_trip(permit_id, day), _trip(permit_id, day - 1)],
+                             KEY)
+        assert [row["event_date"].day for row in written] == [day]
+    assert _locks_held(connection) == held
+    assert sorted(e.event_date.day for e in db.session.scalars(select(SamplingEvent))) == list(range(1, 26))
+    db.session.commit()
+    assert db.session.scalar(text("SELECT count(*) FROM pg_class WHERE relname LIKE 'outfall_staging_%' "
+                                  "AND relpersistence = 't'")) == 0
