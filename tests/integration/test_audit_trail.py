@@ -89,3 +89,103 @@ def test_rewriting_an_entry_and_its_hash_still_breaks_the_next_link(db, trail):
     db.session.commit()
     checked, broken = verify_audit_trail(db.session)
     assert broken is not None and broken.seq == 4 and "prev_hash" in broken.problem
+
+
+def _tail_queries(db, work) -> int:
+    """How many times `work` asked the database for the chain's tail."""
+    from sqlalchemy import event
+
+    asked = []
+
+    def count(_connection, _cursor, statement, _parameters, _context, _executemany):
+        if "FROM audit_entry ORDER BY audit_entry.seq DESC" in " ".join(statement.split()):
+            asked.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(asked)
+
+
+def _seqs(db) -> list[int]:
+    return list(db.session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
+
+
+def test_appends_of_one_transaction_read_the_tail_once_and_stay_chained(db):
+    """The first append of a transaction holds the chain to its end (PostgreSQL's advisory lock, SQLite's
+    write lock): the appends after it continue from the tail they left, without asking for it again."""
+    from app.services.audit import record_event
+
+    def three_events():
+        for n in range(3):
+            record_event(db.session, entity="user", entity_id=n, action="sign_in")
+
+    assert _tail_queries(db, three_events) == 1
+    db.session.commit()
+    assert _tail_queries(db, three_events) == 1  # a new transaction asks again
+    db.session.commit()
+    assert _seqs(db) == list(range(1, 7))
+    assert verify_audit_trail(db.session) == (6, None)
+
+
+def test_an_append_after_a_savepoint_rolled_back_chains_to_what_is_stored(db):
+    """Entries appended inside a savepoint go with it when it rolls back; the next append must chain to
+    the entry before the savepoint, not to the entries that were rolled back."""
+    from app.services.audit import record_event
+
+    record_event(db.session, entity="user", entity_id=1, action="sign_in")
+    savepoint = db.session.begin_nested()
+    record_event(db.session, entity="user", entity_id=2, action="sign_in")
+    record_event(db.session, entity="user", entity_id=3, action="sign_in")
+    savepoint.rollback()
+    record_event(db.session, entity="user", entity_id=4, action="sign_in")
+    kept = db.session.begin_nested()
+    record_event(db.session, entity="user", entity_id=5, action="sign_in")
+    kept.commit()
+    record_event(db.session, entity="user", entity_id=6, action="sign_in")
+    db.session.commit()
+    assert [e.entity_id for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))] == ["1", "4", "5", "6"]
+    assert _seqs(db) == [1, 2, 3, 4]
+    assert verify_audit_trail(db.session) == (4, None)
+
+
+def test_another_session_appending_between_two_transactions_is_chained_after(app, db):
+    """A tail known in one transaction is never reused in the next: another writer may have appended
+    in between (here a second session, as another worker would)."""
+    from sqlalchemy.orm import Session
+
+    from app.services.audit import record_event
+
+    record_event(db.session, entity="user", entity_id=1, action="sign_in")
+    db.session.commit()
+    with Session(db.engine) as other:
+        record_event(other, entity="user", entity_id=2, action="sign_in")
+        other.commit()
+    record_event(db.session, entity="user", entity_id=3, action="sign_in")
+    db.session.commit()
+    assert _seqs(db) == [1, 2, 3]
+    assert verify_audit_trail(db.session) == (3, None)
+
+
+def test_a_flush_failing_inside_a_savepoint_leaves_the_next_append_chained(db):
+    """A flush refused by the database inside a savepoint rolls the savepoint's entries back too; the
+    append after it starts again from the stored tail."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models.user import User
+    from app.services.audit import record_event
+
+    record_event(db.session, entity="user", entity_id=1, action="sign_in")
+    savepoint = db.session.begin_nested()
+    record_event(db.session, entity="user", entity_id=2, action="sign_in")
+    db.session.add_all([User(email="twin@example.com", name="A", role="viewer"),
+                        User(email="twin@example.com", name="B", role="viewer")])
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    savepoint.rollback()
+    record_event(db.session, entity="user", entity_id=3, action="sign_in")
+    db.session.commit()
+    assert [e.entity_id for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))] == ["1", "3"]
+    assert verify_audit_trail(db.session) == (2, None)
