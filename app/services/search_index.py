@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, or_, select, text
+from sqlalchemy import event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -114,13 +114,15 @@ def _columns(entity: str) -> list[Any]:
     return [table.c[name] for name in AUDIT_COLUMNS] if entity == AUDIT else list(table.c)
 
 
-def _index_records(connection: Connection, entity: str, ids: Iterable[int], lookups: RecordLookups) -> int:
+def _described_records(connection: Connection, entity: str, ids: Iterable[int], lookups: RecordLookups
+                       ) -> list[dict[str, Any]]:
     table = MODEL_OF[entity].__table__
-    count = 0
+    entries: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(ids))):
         rows = connection.execute(select(*_columns(entity)).where(table.c.id.in_(chunk))).all()
-        count += _index_rows(connection, entity, rows, lookups)
-    return count
+        lookups.prefetch(entity, rows)
+        entries += _describe(entity, rows, lookups)
+    return entries
 
 
 def _index_rows(connection: Connection, entity: str, rows: Sequence[Any], lookups: RecordLookups) -> int:
@@ -128,22 +130,6 @@ def _index_rows(connection: Connection, entity: str, rows: Sequence[Any], lookup
     entries = _describe(entity, rows, lookups)
     _write(connection, entries)
     return len(entries)
-
-
-def _insert_ignoring_duplicates(connection: Connection, entries: list[dict[str, Any]]) -> None:
-    # An audit entry written outside a flush (a sign-in) may be picked up by two sessions at once;
-    # the second simply finds it indexed rather than failing the user's write on the unique key.
-    dialect = _DIALECTS.get(connection.dialect.name)
-    now = utcnow()
-    rows = [{**entry, "updated_at": now} for entry in entries]
-    if dialect is None:
-        connection.execute(insert(SearchEntry.__table__), rows)
-        return
-    if connection.dialect.name == "postgresql":
-        _postgres_insert(connection, rows, "DO NOTHING")
-        return
-    _execute_batches(connection, dialect.insert(SearchEntry.__table__)
-                     .on_conflict_do_nothing(index_elements=["entity", "entity_id"]), rows)
 
 
 # _write's ON CONFLICT: a changed entry takes the new text; an unchanged one is left alone, updated_at too.
@@ -157,21 +143,22 @@ def _postgres_insert(connection: Connection, rows: list[dict[str, Any]], on_conf
     postgres_insert(connection, SearchEntry.__table__, rows, f"ON CONFLICT (entity, entity_id) {on_conflict}")
 
 
-def _index_appended_audit_entries(session: Session, lookups: RecordLookups | None = None) -> None:
-    """Index the audit entries this session appended since the last call (the audit service lists their seqs)."""
+def _described_appended_audit_entries(session: Session, lookups: RecordLookups) -> list[dict[str, Any]]:
+    """The index entries of the audit entries this session appended since the last call (the audit
+    service lists their seqs)."""
     seqs = session.info.pop(APPENDED_SEQS, None)
     if not seqs:
-        return
+        return []
     connection = session.connection()
-    lookups = lookups or RecordLookups(connection)
     audit = AuditEntry.__table__
     # Only what an audit entry's index entry says: its before/after images (JSON, the bulk of a
     # row) are not part of it, and a year's planned trips append thousands of them at once.
     columns = [audit.c[name] for name in AUDIT_COLUMNS]
+    entries: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(seqs))):
         rows = connection.execute(select(*columns).where(audit.c.seq.in_(chunk))).all()
-        if rows:
-            _insert_ignoring_duplicates(connection, _describe(AUDIT, rows, lookups))
+        entries += _describe(AUDIT, rows, lookups)
+    return entries
 
 
 def _changed_records(session: Session) -> dict[str, set[int]]:
@@ -220,9 +207,15 @@ def index_pending(session: Session) -> None:
         return
     connection = session.connection()
     lookups = RecordLookups(connection)
+    entries: list[dict[str, Any]] = []
     for entity, ids in (pending or {}).items():
-        _index_records(connection, entity, ids, lookups)
-    _index_appended_audit_entries(session, lookups)
+        entries += _described_records(connection, entity, ids, lookups)
+    entries += _described_appended_audit_entries(session, lookups)
+    # One write for every kind: a recorded result's sample, result and audit entries were three
+    # statements. An audit entry's index entry never changes once written, and _write leaves an
+    # unchanged entry alone, so one that another session indexed first (a sign-in, picked up by two
+    # sessions at once) is simply found there, as ON CONFLICT DO NOTHING found it before.
+    _write(connection, entries)
 
 
 def _index_before_commit(session: Session) -> None:

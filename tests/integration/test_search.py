@@ -85,6 +85,31 @@ def test_recording_a_result_indexes_its_sample_the_result_and_the_audit_entries(
     assert audit_ids and indexed == audit_ids
 
 
+def test_an_audit_entry_another_session_indexed_first_is_left_as_it_is(app, db, samples):
+    """An audit entry appended outside a flush (a sign-in) can be picked up by two sessions at once: the
+    second finds it indexed and leaves it alone (text and updated_at), and its own write goes through."""
+    from sqlalchemy.orm import Session
+
+    from app.services.audit import APPENDED_SEQS, record_event
+
+    record_event(db.session, entity="user", entity_id="7", action="sign_in")
+    seq = db.session.info[APPENDED_SEQS][-1]
+    db.session.commit()  # indexed at commit
+    entry_id = str(db.session.scalar(select(AuditEntry.id).where(AuditEntry.seq == seq)))
+    first = _entry(db, "audit_entry", entry_id)
+    stored = (first.title, first.body, first.updated_at)
+    db.session.commit()
+    with Session(db.engine) as other:
+        other.info[APPENDED_SEQS] = [seq]  # the same entry, noted by a second session
+        record_result(other, _row(sample_id="L2510-0999", chain_of_custody="COC-88999"), now=NOW)
+        index_pending(other)
+        other.commit()
+    db.session.expire_all()
+    again = _entry(db, "audit_entry", entry_id)
+    assert (again.title, again.body, again.updated_at) == stored
+    assert _entry(db, "sample", _sample_id(db, "L2510-0999")) is not None
+
+
 def test_a_correction_updates_the_result_entry_in_the_same_transaction(db, samples, make_user):
     labtech = make_user("labtech")
     record_result(db.session, _row(value="0.35", correction_reason="lab re-ran the digest"), now=NOW,
