@@ -56,7 +56,8 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
-def _describe(entity: str, rows: Iterable[Any], lookups: RecordLookups) -> list[dict[str, Any]]:
+def _describe(entity: str, rows: Sequence[Any], lookups: RecordLookups) -> list[dict[str, Any]]:
+    lookups.prefetch(entity, rows)  # what the rows will ask for one by one, read for all of them at once
     entries = []
     for row in rows:
         try:
@@ -120,13 +121,11 @@ def _described_records(connection: Connection, entity: str, ids: Iterable[int], 
     entries: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(ids))):
         rows = connection.execute(select(*_columns(entity)).where(table.c.id.in_(chunk))).all()
-        lookups.prefetch(entity, rows)
         entries += _describe(entity, rows, lookups)
     return entries
 
 
 def _index_rows(connection: Connection, entity: str, rows: Sequence[Any], lookups: RecordLookups) -> int:
-    lookups.prefetch(entity, rows)
     entries = _describe(entity, rows, lookups)
     _write(connection, entries)
     return len(entries)
