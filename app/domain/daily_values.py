@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from app.domain.measurements import DETECTED_NOT_QUANTIFIED, GREATER_THAN, CalculationError, Measurement
+from app.domain.measurements import DETECTED, DETECTED_NOT_QUANTIFIED, GREATER_THAN, CalculationError, Measurement
 from app.domain.nondetects import highest_reporting_limit, is_quantified, substitute_for_average
 from app.domain.rules_config import rule
 
@@ -68,6 +68,13 @@ def _mean(numbers: Sequence[Decimal]) -> Decimal:
 
 
 def _day_value(day: date, samples: Sequence[Measurement], rules: Mapping[str, Any], method: str) -> DailyValue:
+    if len(samples) == 1 and samples[0].qualifier in (DETECTED, GREATER_THAN):
+        # Most days: one quantified result (a composite, a meter's reading). What the general path below
+        # gives for it, without its lists: no RL to report "<" against, its own number (mean of one).
+        only = samples[0]
+        mean = _mean((only.value,))
+        return DailyValue(day, only.value if method == "max_of_samples" else mean, KIND_QUANTIFIED, None,
+                          only.qualifier == GREATER_THAN, mean, (only,))
     kind = _kind(samples, rules)
     non_quantified = [m for m in samples if not is_quantified(m, rules)]
     reporting_limit = highest_reporting_limit(m.reporting_limit for m in non_quantified)

@@ -53,6 +53,9 @@ class _LabPrecision:
 
     def __init__(self, flows: Sequence[Measurement], rules: Mapping[str, Any]):
         self.rules = rules
+        # Read once: a month's parameters ask for the figures of thousands of days.
+        self._one_sample = rule(rules, "calc.daily_value_from_multiple_samples") == "max_of_samples"
+        self._composite_flow = rule(rules, "calc.mass_flow_source") == "composite_period_flow"
         self.flows: dict[date, list[Measurement]] = defaultdict(list)
         for m in flows:
             self.flows[m.sample_date].append(m)
@@ -70,13 +73,13 @@ class _LabPrecision:
         # Each result counts with the number it enters the day with (ND-02): a non-detect taken as 0 is exact
         # and limits nothing, one taken as its RL carries the RL's figures.
         numbers = [n for n in (substitute_for_average(m, self.rules) for m in value.measurements) if not n.is_zero()]
-        if rule(self.rules, "calc.daily_value_from_multiple_samples") == "max_of_samples":
+        if self._one_sample:
             figures = min((significant_figures(n) for n in numbers), default=None)  # one sample, not a sum
         else:
             figures = _sum_figures([(n, _own_place(n)) for n in numbers])
         if figures is None or not mass:
             return figures
-        if rule(self.rules, "calc.mass_flow_source") == "composite_period_flow":
+        if self._composite_flow:
             readings = [m.flow for m in value.measurements if m.flow is not None]
         else:
             readings = [m.value for m in self.flows.get(value.day, ())]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual")
@@ -221,9 +222,14 @@ def weeks_for_period(period: MonitoringPeriod, week_start: str = "sunday",
     return weeks
 
 
+@lru_cache(maxsize=4096)
 def weekly_window(period: MonitoringPeriod, week_start: str = "sunday",
                   assignment: str = "saturday_month") -> tuple[date, date]:
-    """First and last day whose results the period's DMR needs: the period plus its straddling weeks."""
+    """First and last day whose results the period's DMR needs: the period plus its straddling weeks.
+
+    Kept per (period, convention), all three immutable: a month's DMR asks it twice for each of its
+    hundreds of parameters, and an import's evaluation once per parameter and month.
+    """
     weeks = weeks_for_period(period, week_start, assignment)
     first = min([period.start] + [w.start for w in weeks])
     last = max([period.end] + [w.end for w in weeks])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from typing import Any
 
 from app.domain.rules_config import rule
@@ -14,15 +15,24 @@ class UnsupportedRoundingMode(ValueError):
     """A rounding mode the rule configuration allows but this engine does not compute."""
 
 
+@lru_cache(maxsize=4096)
+def _parsed_text(limit: str) -> Decimal:
+    # Keyed by the text, never by a Decimal: Decimal("1.0") == Decimal("1.00"), and their figures differ.
+    try:
+        return Decimal(limit.strip())
+    except InvalidOperation:
+        raise ValueError(f"limit {limit!r} is not a decimal number") from None
+
+
 def parse_limit(limit: str | Decimal) -> Decimal:
-    """A permit limit as written, kept as a Decimal so its trailing zeros survive."""
+    """A permit limit as written, kept as a Decimal so its trailing zeros survive.
+
+    A text's Decimal is kept (a permit has a few dozen limits, judged against thousands of values).
+    """
     if isinstance(limit, Decimal):
         number = limit
     elif isinstance(limit, str):
-        try:
-            number = Decimal(limit.strip())
-        except InvalidOperation:
-            raise ValueError(f"limit {limit!r} is not a decimal number") from None
+        number = _parsed_text(limit)
     else:
         # A float has already lost the digits as written, and an int cannot say "30" from "30.0".
         raise TypeError(f"limit must be the decimal string written in the permit, got {type(limit).__name__}")

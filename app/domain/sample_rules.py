@@ -138,16 +138,10 @@ class HoldingTimeVerdict:
     reason: str
 
 
-def check_holding_time(parameter_code: str, *, sampled_at: datetime, analyzed_at: datetime | None,
-                       sample_type: str | None = None, composite_end: datetime | None = None,
-                       ) -> HoldingTimeVerdict | None:
-    """SAMP-05: judge one analysis against Table II; None for an unknown code or a missing analysis time.
-
-    The clock (Table II footnote 4): a grab from collection (`sampled_at`); an automated composite from
-    the end of compositing (`composite_end`); grabs composited later from the last grab (pass it as
-    `composite_end`). A composite without `composite_end` is timed from `sampled_at`, the earliest the
-    clock could have started, so an exceedance is never missed.
-    """
+def _holding_clock(parameter_code: object, sampled_at: datetime, analyzed_at: datetime | None,
+                   sample_type: str | None, composite_end: datetime | None
+                   ) -> tuple[HoldingTimeGroup, datetime, str, timedelta] | None:
+    """SAMP-05's arithmetic: (Table II row, clock start, how it started, time elapsed), or None."""
     _require_aware("sampled_at", sampled_at)
     _require_aware("analyzed_at", analyzed_at)
     _require_aware("composite_end", composite_end)
@@ -165,6 +159,34 @@ def check_holding_time(parameter_code: str, *, sampled_at: datetime, analyzed_at
     if elapsed < timedelta(0):
         raise ValueError(f"analyzed_at {analyzed_at.isoformat()} is before the holding-time clock started "
                          f"({clock_start.isoformat()})")
+    return row, clock_start, started, elapsed
+
+
+def holding_time_exceeded(parameter_code: str, *, sampled_at: datetime, analyzed_at: datetime | None,
+                          sample_type: str | None = None, composite_end: datetime | None = None) -> bool | None:
+    """check_holding_time's verdict alone (`exceeded`, or None where it gives None), without its words.
+
+    A month's DMR judges some 16,000 analyses and keeps only this flag of each; the sentence is for
+    the pages that show one result.
+    """
+    clock = _holding_clock(parameter_code, sampled_at, analyzed_at, sample_type, composite_end)
+    return None if clock is None else clock[3] > clock[0].holding_time
+
+
+def check_holding_time(parameter_code: str, *, sampled_at: datetime, analyzed_at: datetime | None,
+                       sample_type: str | None = None, composite_end: datetime | None = None,
+                       ) -> HoldingTimeVerdict | None:
+    """SAMP-05: judge one analysis against Table II; None for an unknown code or a missing analysis time.
+
+    The clock (Table II footnote 4): a grab from collection (`sampled_at`); an automated composite from
+    the end of compositing (`composite_end`); grabs composited later from the last grab (pass it as
+    `composite_end`). A composite without `composite_end` is timed from `sampled_at`, the earliest the
+    clock could have started, so an exceedance is never missed.
+    """
+    clock = _holding_clock(parameter_code, sampled_at, analyzed_at, sample_type, composite_end)
+    if clock is None:
+        return None
+    row, clock_start, started, elapsed = clock
     exceeded = elapsed > row.holding_time
     use_days = row.holding_time > _HOURS_48
     waited = duration_in_words(elapsed, use_days=use_days)

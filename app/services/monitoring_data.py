@@ -14,7 +14,7 @@ from app.domain.dmr_columns import ColumnDefinition, ParameterDefinition
 from app.domain.mass_loading import FLOW_PARAMETER_CODE
 from app.domain.measurements import Measurement, SharedMeasurements
 from app.domain.rules_config import effective_rules
-from app.domain.sample_rules import check_holding_time
+from app.domain.sample_rules import holding_time_exceeded
 from app.domain.units import UnitError, convert
 from app.models.monitoring import Result, ResultRevision, Sample
 from app.models.permit import MonitoredParameter, PermitVersion
@@ -57,17 +57,17 @@ def _measurement(*, value: str, mdl: str | None, rl: str | None, unit: str, targ
             unit = target_unit
         except UnitError:
             pass  # left in its own unit: the calculation then flags the mix of units
-    holding = None
+    exceeded = False
     if sampled_at is not None and analyzed_at is not None:
         try:
-            holding = check_holding_time(parameter_code, sampled_at=sampled_at, analyzed_at=analyzed_at,
-                                         sample_type=sample_type, composite_end=composite_end)
+            exceeded = holding_time_exceeded(parameter_code, sampled_at=sampled_at, analyzed_at=analyzed_at,
+                                             sample_type=sample_type, composite_end=composite_end)
         except ValueError:
-            holding = None  # impossible times are refused at entry; an old row is not judged twice
+            exceeded = False  # impossible times are refused at entry; an old row is not judged twice
     return Measurement(value=number, sample_date=sample_date, unit=unit, qualifier=qualifier,
                        mdl=mdl_number, rl=rl_number, sampled_at=sampled_at, sample_type=sample_type,
                        sample_id=sample_id, parameter_code=parameter_code, estimated=bool(estimated),
-                       holding_time_exceeded=bool(holding and holding.exceeded))
+                       holding_time_exceeded=bool(exceeded))
 
 
 def measurement_of(result: Result, revision: ResultRevision, target_unit: str | None) -> Measurement:

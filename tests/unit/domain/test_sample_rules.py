@@ -15,6 +15,7 @@ from app.domain.sample_rules import (
     duration_in_words,
     grab_only_groups,
     holding_time,
+    holding_time_exceeded,
 )
 
 EPA_LIST = Path(__file__).resolve().parents[3] / "app" / "domain" / "data" / "DMR_Parameter_List_10302018.csv"
@@ -322,3 +323,25 @@ def test_samp01_reason_says_where_grabs_may_be_composited(code, where):
 def test_samp01_unknown_program_is_refused():
     with pytest.raises(ValueError, match="program"):
         check_sample_type("npdes ", "00400", "composite")
+
+
+@pytest.mark.parametrize("group, code, limit", TABLE_II)
+def test_samp05_the_flag_alone_agrees_with_the_verdict_at_every_limit(group, code, limit):
+    # The DMR keeps only holding_time_exceeded of each analysis; it must be check_holding_time's `exceeded`.
+    for analyzed, sample_type, end in ((after(limit), None, None), (after(limit + SECOND), None, None),
+                                       (after(limit + SECOND), "composite", None),
+                                       (after(limit + SECOND), "composite", T0 + timedelta(minutes=1))):
+        times = dict(sampled_at=T0, analyzed_at=analyzed, sample_type=sample_type, composite_end=end)
+        assert holding_time_exceeded(code, **times) is check_holding_time(code, **times).exceeded
+
+
+def test_samp05_the_flag_alone_gives_none_and_refuses_as_the_verdict_does():
+    assert holding_time_exceeded("99999", sampled_at=T0, analyzed_at=T0 + timedelta(days=400)) is None
+    assert holding_time_exceeded("00310", sampled_at=T0, analyzed_at=None) is None
+    with pytest.raises(ValueError, match="before"):
+        holding_time_exceeded("00310", sampled_at=T0, analyzed_at=T0 - SECOND)
+    with pytest.raises(ValueError, match="sampled_at must be timezone-aware"):
+        holding_time_exceeded("00310", sampled_at=T0.replace(tzinfo=None), analyzed_at=T0)
+    # DST: 7 h 15 min of real time is within the 8-hour E. coli limit although the wall clocks say 8 h 15 min.
+    assert holding_time_exceeded("51040", sampled_at=datetime(2026, 3, 8, 0, 30, tzinfo=NEW_YORK),
+                                 analyzed_at=datetime(2026, 3, 8, 8, 45, tzinfo=NEW_YORK)) is False
