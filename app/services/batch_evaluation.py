@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from app.models.permit import Permit
+from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
 from app.services.exceedances import EvaluationSummary, evaluate_outfall, evaluation_targets
 
 
@@ -19,8 +20,17 @@ def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason
     exceedances: an evaluation writes only its own parameter-month's exceedances and obligations.
     """
     summary = EvaluationSummary()
+    held: dict[int, list[PermitVersion]] = {}
     for (permit_id, outfall), group in groupby(sorted(touched.items()), key=lambda item: item[0][:2]):
         permit = session.get(Permit, permit_id)
+        if permit_id not in held:
+            # Every version's outfalls, parameters and limit columns in four queries, held (the identity
+            # map holds objects weakly) while the permit is judged: each parameter's columns were
+            # otherwise loaded by a query of their own.
+            held[permit_id] = session.scalars(select(PermitVersion).where(PermitVersion.permit_id == permit_id)
+                                              .options(selectinload(PermitVersion.outfalls)
+                                                       .selectinload(Outfall.parameters)
+                                                       .selectinload(MonitoredParameter.columns))).all()
         turns: dict[tuple[str, str, str], None] = {}  # (code, location, month) in evaluate_months' order
         for (_permit, _outfall, code, location), months in group:
             for target in evaluation_targets(permit, outfall, code, location):

@@ -241,3 +241,26 @@ def test_the_import_leaves_nothing_for_a_full_re_evaluation_to_find(db):
                         label, parameter.code)
     db.session.flush()
     assert _count(db, AuditEntry) == entries
+
+
+def test_the_final_evaluation_reads_the_limit_columns_in_one_query(db):
+    """No N+1 (issue 9): the evaluation of every touched parameter-month reads the permit's limit columns
+    once, not one query per parameter, however many parameters the file touches."""
+    from sqlalchemy import event
+
+    actor = _setup(db)
+    db.session.expire_all()  # as a new request's session: nothing of the permit loaded yet
+    statements: list[str] = []
+
+    def log(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        report = import_results(db.session, lambda: iter(enumerate(_rows(), start=1)), now=NOW,
+                                actor_id=actor[0], actor_label=actor[1])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert report.evaluation.created
+    column_reads = [s for s in statements if s.startswith("SELECT") and "FROM limit_column" in s]
+    assert len(column_reads) == 1, column_reads
