@@ -91,6 +91,10 @@ def evaluation_targets(permit: Permit, outfall: str, code: str, location: str) -
     flow, every parameter of the outfall that reads flow; for an influent result, the percent removals
     of the same code at the outfall."""
     targets = {(code, location)}
+    if code != FLOW_PARAMETER_CODE and location != INFLUENT_LOCATION:
+        # Most results move only their own findings; reading every version's parameters to find that
+        # out cost a recorded result two queries per older version.
+        return sorted(targets)
     for version in permit.versions:
         flow_weighted = rule(version_rules(version), "calc.average_method") == "flow_weighted"
         for o in version.outfalls:

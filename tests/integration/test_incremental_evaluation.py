@@ -77,6 +77,19 @@ def test_calc07_calc09_targets_are_the_parameters_that_read_the_result(db):
     assert evaluation_targets(permit, "001", "00530", "1") == [("00530", "1")]
 
 
+def test_calc07_calc09_a_plain_result_is_its_own_only_target_without_reading_the_permits_versions():
+    # A concentration at an effluent location moves only its own findings (CALC-07 and CALC-09 widen the
+    # targets of flows and influents alone): no version's parameters are read to find that out (issue 9).
+    class Unread:
+        @property
+        def versions(self):
+            raise AssertionError("the permit's versions were read")
+
+    assert evaluation_targets(Unread(), "001", "00530", "1") == [("00530", "1")]
+    with pytest.raises(AssertionError, match="versions were read"):
+        evaluation_targets(Unread(), "001", "50050", "1")
+
+
 def test_calc02_flow_weighted_averages_make_every_concentration_read_flow(db):
     permit = _permit(db, {"nd": {"avg_substitution": "zero"}, "calc": {"average_method": "flow_weighted"}})
     assert evaluation_targets(permit, "001", "50050", "1") == [
