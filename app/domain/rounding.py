@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import MAX_PREC, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from app.domain.rules_config import rule
 
 TIE_BREAKS = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+# One context per tie break, with room for any number of digits: quantize's result is exact whatever
+# precision allows it, so a precision worked out per call (a localcontext each time, which copies the
+# thread's context) bounded nothing the result needs; a month's DMR rounds some 10,000 values.
+_CONTEXTS = {name: Context(prec=MAX_PREC, rounding=mode) for name, mode in TIE_BREAKS.items()}
 
 
 class UnsupportedRoundingMode(ValueError):
@@ -57,9 +61,9 @@ def decimal_places(limit: str | Decimal) -> int:
     return max(0, -int(exponent))
 
 
-def _tie_break(tie_break: str) -> str:
+def _context(tie_break: str) -> Context:
     try:
-        return TIE_BREAKS[tie_break]
+        return _CONTEXTS[tie_break]
     except KeyError:
         raise ValueError(f"tie break {tie_break!r}: expected half_up or half_even") from None
 
@@ -77,23 +81,20 @@ def round_to_significant_figures(value: Decimal, figures: int, tie_break: str = 
         raise ValueError("significant figures must be at least 1")
     if value.is_zero():
         return Decimal(0)
-    mode = _tie_break(tie_break)
+    context = _context(tie_break)
     exponent = value.adjusted() - figures + 1
-    with localcontext() as ctx:
-        ctx.prec = figures + abs(exponent) + abs(value.adjusted()) + 5
-        rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=mode)
-        if rounded.adjusted() > value.adjusted():
-            # 9.96 to 2 figures rounds up to 10.0, which shows 3 figures; the extra digit is a zero,
-            # so dropping it changes nothing but the precision the number claims.
-            rounded = rounded.quantize(Decimal(1).scaleb(exponent + 1), rounding=mode)
+    rounded = value.quantize(Decimal(1).scaleb(exponent, context), context=context)
+    if rounded.adjusted() > value.adjusted():
+        # 9.96 to 2 figures rounds up to 10.0, which shows 3 figures; the extra digit is a zero,
+        # so dropping it changes nothing but the precision the number claims.
+        rounded = rounded.quantize(Decimal(1).scaleb(exponent + 1, context), context=context)
     return rounded
 
 
 def round_to_decimal_places(value: Decimal, places: int, tie_break: str = "half_up") -> Decimal:
     _checked(value)
-    with localcontext() as ctx:
-        ctx.prec = places + abs(value.adjusted()) + 5
-        return value.quantize(Decimal(1).scaleb(-places), rounding=_tie_break(tie_break))
+    context = _context(tie_break)
+    return value.quantize(Decimal(1).scaleb(-places, context), context=context)
 
 
 def round_reported(value: Decimal, limit: str | None, rules: Mapping[str, Any]) -> Decimal:

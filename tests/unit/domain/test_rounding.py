@@ -119,3 +119,43 @@ def test_ND_07_rounded_value_has_exactly_the_requested_figures_and_is_within_hal
     assert len(rounded.as_tuple().digits) == figures
     unit = Decimal(1).scaleb(rounded.as_tuple().exponent)
     assert abs(value - rounded) <= unit / 2
+
+
+def _rounded_in_a_context_of_its_own(value: Decimal, figures: int, tie_break: str) -> Decimal:
+    # The reference: the rounding as it was written before one shared context served every call.
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, localcontext
+
+    mode = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}[tie_break]
+    if value.is_zero():
+        return Decimal(0)
+    exponent = value.adjusted() - figures + 1
+    with localcontext() as ctx:
+        ctx.prec = figures + abs(exponent) + abs(value.adjusted()) + 5
+        rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=mode)
+        if rounded.adjusted() > value.adjusted():
+            rounded = rounded.quantize(Decimal(1).scaleb(exponent + 1), rounding=mode)
+    return rounded
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e40"), max_value=Decimal("1e40")),
+       st.integers(min_value=1, max_value=30), st.sampled_from(["half_up", "half_even"]))
+def test_ND_07_the_shared_rounding_context_gives_every_digit_a_context_of_its_own_gives(value, figures, tie_break):
+    # Same digits and same exponent (the figures a number claims), for long values and tiny ones too.
+    rounded = round_to_significant_figures(value, figures, tie_break)
+    expected = _rounded_in_a_context_of_its_own(value, figures, tie_break)
+    assert (rounded, rounded.as_tuple()) == (expected, expected.as_tuple())
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e30"), max_value=Decimal("1e30")),
+       st.integers(min_value=0, max_value=12), st.sampled_from(["half_up", "half_even"]))
+def test_ND_07_decimal_places_in_the_shared_context_match_a_context_of_their_own(value, places, tie_break):
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, localcontext
+
+    from app.domain.rounding import round_to_decimal_places
+
+    with localcontext() as ctx:
+        ctx.prec = places + abs(value.adjusted()) + 5
+        expected = value.quantize(Decimal(1).scaleb(-places),
+                                  rounding={"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}[tie_break])
+    rounded = round_to_decimal_places(value, places, tie_break)
+    assert (rounded, rounded.as_tuple()) == (expected, expected.as_tuple())
