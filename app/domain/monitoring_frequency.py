@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -129,11 +130,14 @@ def check_frequency(requirement: FrequencyRequirement, measurements: Iterable[Me
     else:
         per_sample = requirement.days == 1
         shortfalls_list = []
+        # What each sample day counts for: its samples (n/1), or itself once (n/d). A daily requirement's
+        # sub-periods are single days, looked up rather than counted over the whole month each time.
+        counts = Counter(m.sample_date for m in valid) if per_sample else dict.fromkeys(sample_days, 1)
         for first, last, required in _sub_periods(requirement, period, rules):
-            if per_sample:
-                count = sum(1 for m in valid if first <= m.sample_date <= last)
+            if first == last:
+                count = counts.get(first, 0)
             else:
-                count = sum(1 for day in sample_days if first <= day <= last)
+                count = sum(number for day, number in counts.items() if first <= day <= last)
             if count < required:
                 shortfalls_list.append(Shortfall(first, last, required, count))
         shortfalls = tuple(shortfalls_list)

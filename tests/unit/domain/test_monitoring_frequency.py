@@ -3,9 +3,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.measurements import Measurement
-from app.domain.monitoring_frequency import FrequencyRequirement, check_frequency, parse_frequency
+from app.domain.monitoring_frequency import FrequencyRequirement, _sub_periods, check_frequency, parse_frequency
 from app.domain.periods import parse_period
 from app.domain.rules_config import effective_rules
 
@@ -88,3 +90,27 @@ def test_CALC_12_shortfall_names_the_week_and_the_counts():
     days = [d for d in TWICE_WEEKLY_FEB if d != D(2026, 2, 18)]
     (shortfall,) = check_frequency(parse_frequency("2/7"), sampled(*days), parse_period("2026-02"), DEFAULT).shortfalls
     assert (shortfall.start, shortfall.end, shortfall.required, shortfall.actual) == (D(2026, 2, 15), D(2026, 2, 21), 2, 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(code=st.sampled_from(["1/1", "2/1", "3/7", "1/7", "1/14", "1/30", "1/90", "2/5"]),
+       offsets=st.lists(st.tuples(st.integers(-8, 40), st.booleans()), max_size=60),
+       week_rule=st.sampled_from(["saturday_month", "wednesday_rule", "truncate_at_month"]))
+def test_CALC_12_each_sub_period_counts_what_a_count_over_every_result_gives(code, offsets, week_rule):
+    # The shortfalls list, for each sub-period, the samples (n/1) or sample days (n/d) of valid results
+    # inside it, counted here the plain way: over every result for every sub-period.
+    period, rules = parse_period("2026-03"), effective_rules({"calc": {"week_month_assignment": week_rule}})
+    start = period.start
+    results = [Measurement(value=Decimal(1), sample_date=start + timedelta(days=n), unit="mg/L",
+                           holding_time_exceeded=late) for n, late in offsets]
+    requirement = parse_frequency(code)
+    valid = [m for m in results if not m.holding_time_exceeded]
+    expected = []
+    for first, last, required in _sub_periods(requirement, period, rules):
+        inside = [m.sample_date for m in valid if first <= m.sample_date <= last]
+        count = len(inside) if requirement.days == 1 else len(set(inside))
+        if count < required:
+            expected.append((first, last, required, count))
+    check = check_frequency(requirement, results, period, rules)
+    assert [(s.start, s.end, s.required, s.actual) for s in check.shortfalls] == expected
+    assert check.met == (not expected)
