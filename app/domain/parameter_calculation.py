@@ -86,7 +86,12 @@ class ParameterCalculation:
             if self._daily is None:
                 self._daily = daily_values(self.window, self.rules)
             values = self._daily
-        values = [v for v in values if column.applies_on(v.day) and (whole_window or self.period.contains(v.day))]
+        if column.effective is None and column.expires is None:
+            # A column in force all along (most are): only the period's own days are picked, when asked.
+            start, end = self.period.start, self.period.end
+            values = list(values) if whole_window else [v for v in values if start <= v.day <= end]
+        else:
+            values = [v for v in values if column.applies_on(v.day) and (whole_window or self.period.contains(v.day))]
         if column.derived == "mass":
             masses = daily_masses(values, self.flows, self.concentration_unit(), column.unit, self.rules)
             if masses.days_without_flow:
