@@ -4,10 +4,11 @@ from __future__ import annotations
 from itertools import groupby
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.models.permit import MonitoredParameter, Outfall, Permit, PermitVersion
+from app.models.permit import Permit, PermitVersion
 from app.services.exceedances import EvaluationSummary, evaluate_outfall, evaluation_targets
+from app.services.permit_overview import WITH_LIMIT_COLUMNS
 
 
 def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason: str) -> EvaluationSummary:
@@ -28,9 +29,7 @@ def evaluate_touched(session: Session, touched: dict[tuple, set[str]], *, reason
             # map holds objects weakly) while the permit is judged: each parameter's columns were
             # otherwise loaded by a query of their own.
             held[permit_id] = session.scalars(select(PermitVersion).where(PermitVersion.permit_id == permit_id)
-                                              .options(selectinload(PermitVersion.outfalls)
-                                                       .selectinload(Outfall.parameters)
-                                                       .selectinload(MonitoredParameter.columns))).all()
+                                              .options(WITH_LIMIT_COLUMNS)).all()
         turns: dict[tuple[str, str, str], None] = {}  # (code, location, month) in evaluate_months' order
         for (_permit, _outfall, code, location), months in group:
             for target in evaluation_targets(permit, outfall, code, location):

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.domain.dmr_derivation import derivations_of
 from app.domain.dmr_values import calculate_parameter, dmr_measurement_window
@@ -21,7 +21,7 @@ from app.models.permit import LimitColumn, MonitoredParameter, Outfall, Permit, 
 from app.models.report import NodiDeclaration, SignedReport
 from app.services.audit import audit_context
 from app.services.monitoring_data import ResultsWindow, measurements_for, parameter_definition, rules_of
-from app.services.permit_overview import permit_by_number
+from app.services.permit_overview import WITH_LIMIT_COLUMNS, permit_by_number
 from app.services.permits import permit_version_on
 
 ACTIVE, SUPERSEDED = "active", "superseded"
@@ -104,10 +104,7 @@ def _parameter_entry(session: Session, permit: Permit, outfall: Outfall, paramet
 
 
 def _load_limit_sets(session: Session, version: PermitVersion) -> None:
-    # Every outfall's parameters and limit columns in three queries, rather than two per parameter.
-    session.scalars(select(PermitVersion).where(PermitVersion.id == version.id).options(
-        selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
-        .selectinload(MonitoredParameter.columns))).all()
+    session.scalars(select(PermitVersion).where(PermitVersion.id == version.id).options(WITH_LIMIT_COLUMNS)).all()
 
 
 # Review flag: results of the period entered (or corrected) after its report was last signed.

@@ -63,6 +63,12 @@ def statuses(permit: Permit, today: date) -> dict[int, str]:
     return {v.version: version_status(terms, v.version, today) for v in permit.versions}
 
 
+# Loads every outfall's parameters and limit columns of the versions a query selects: three queries for
+# them all rather than two per parameter (the permit page, the DMR build, an import's evaluation).
+WITH_LIMIT_COLUMNS = (selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
+                      .selectinload(MonitoredParameter.columns))
+
+
 def permit_by_number(session: Session, number: str) -> Permit | None:
     return session.scalar(select(Permit).where(Permit.number == number))
 
@@ -71,9 +77,7 @@ def version_detail(session: Session, permit: Permit, version: int) -> PermitVers
     return session.scalar(
         select(PermitVersion)
         .where(PermitVersion.permit_id == permit.id, PermitVersion.version == version)
-        # The page lists every parameter's limit columns: three queries for the version, not one per parameter.
-        .options(selectinload(PermitVersion.outfalls).selectinload(Outfall.parameters)
-                 .selectinload(MonitoredParameter.columns))
+        .options(WITH_LIMIT_COLUMNS)  # the page lists every parameter's limit columns
     )
 
 

@@ -115,12 +115,13 @@ def _columns(entity: str) -> list[Any]:
     return [table.c[name] for name in AUDIT_COLUMNS] if entity == AUDIT else list(table.c)
 
 
-def _described_records(connection: Connection, entity: str, ids: Iterable[int], lookups: RecordLookups
-                       ) -> list[dict[str, Any]]:
-    table = MODEL_OF[entity].__table__
+def _described(connection: Connection, entity: str, key: str, keys: Iterable[int], lookups: RecordLookups
+               ) -> list[dict[str, Any]]:
+    """The index entries of the rows of `entity` whose `key` column is one of `keys`, BATCH at a time."""
+    column = MODEL_OF[entity].__table__.c[key]
     entries: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(set(ids))):
-        rows = connection.execute(select(*_columns(entity)).where(table.c.id.in_(chunk))).all()
+    for chunk in _chunks(sorted(set(keys))):
+        rows = connection.execute(select(*_columns(entity)).where(column.in_(chunk))).all()
         entries += _describe(entity, rows, lookups)
     return entries
 
@@ -148,16 +149,9 @@ def _described_appended_audit_entries(session: Session, lookups: RecordLookups) 
     seqs = session.info.pop(APPENDED_SEQS, None)
     if not seqs:
         return []
-    connection = session.connection()
-    audit = AuditEntry.__table__
-    # Only what an audit entry's index entry says: its before/after images (JSON, the bulk of a
-    # row) are not part of it, and a year's planned trips append thousands of them at once.
-    columns = [audit.c[name] for name in AUDIT_COLUMNS]
-    entries: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(set(seqs))):
-        rows = connection.execute(select(*columns).where(audit.c.seq.in_(chunk))).all()
-        entries += _describe(AUDIT, rows, lookups)
-    return entries
+    # Read by seq, only AUDIT_COLUMNS (_columns): the before/after images (JSON, the bulk of a row) are
+    # not part of an audit entry's index entry, and a year's planned trips append thousands at once.
+    return _described(session.connection(), AUDIT, "seq", seqs, lookups)
 
 
 def _changed_records(session: Session) -> dict[str, set[int]]:
@@ -208,7 +202,7 @@ def index_pending(session: Session) -> None:
     lookups = RecordLookups(connection)
     entries: list[dict[str, Any]] = []
     for entity, ids in (pending or {}).items():
-        entries += _described_records(connection, entity, ids, lookups)
+        entries += _described(connection, entity, "id", ids, lookups)
     entries += _described_appended_audit_entries(session, lookups)
     # One write for every kind: a recorded result's sample, result and audit entries were three
     # statements. An audit entry's index entry never changes once written, and _write leaves an
